@@ -1,0 +1,43 @@
+import { SqlClient } from "@effect/sql"
+import { layer } from "@effect/vitest"
+import { Effect, Layer, Ref } from "effect"
+import { expect } from "vitest"
+import { MigrationState, runMigrations } from "../../../src/sql/Migrations.ts"
+import { recordStart } from "../../../src/sql/Instance.ts"
+import { TestDatabaseLive } from "../../support/Database.ts"
+
+const schema = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql<{ table_name: string; column_name: string; data_type: string }>`
+    select table_name, column_name, data_type from information_schema.columns
+    where table_schema = 'public' order by table_name, column_name`
+})
+
+layer(Layer.merge(TestDatabaseLive, MigrationState.Default), { timeout: 60_000 })("migrations", (it) => {
+  it.effect("apply every migration once; a second run changes nothing", () =>
+    Effect.gen(function* () {
+      const state = yield* MigrationState
+      expect(yield* Ref.get(state.done)).toBe(false)
+      expect(yield* runMigrations()).toEqual(["0001_instance"])
+      expect(yield* Ref.get(state.done)).toBe(true)
+      const after = yield* schema
+      expect(after.map((column) => column.table_name)).toContain("instance")
+
+      expect(yield* runMigrations()).toEqual([])
+      expect(yield* schema).toEqual(after)
+      const sql = yield* SqlClient.SqlClient
+      const recorded = yield* sql<{ n: string }>`select count(*) as n from effect_sql_migrations`
+      expect(Number(recorded[0]?.n)).toBe(1)
+    })
+  )
+
+  it.effect("the instance row counts starts and keeps its installation time", () =>
+    Effect.gen(function* () {
+      yield* runMigrations()
+      const first = yield* recordStart()
+      const second = yield* recordStart()
+      expect(second.starts).toBe(first.starts + 1)
+      expect(second.installedAt).toEqual(first.installedAt)
+    })
+  )
+})

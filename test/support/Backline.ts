@@ -1,0 +1,70 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/backline.js")
+
+/** Environment for a child Backline: only what the test sets, plus what Node itself needs. */
+const baseEnv = (): Record<string, string> => {
+  const keep = ["PATH", "HOME", "TMPDIR", "LANG"]
+  return Object.fromEntries(keep.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])))
+}
+
+/** A `backline` CLI process started by a test, with its output collected. */
+export class BacklineProcess {
+  stdout = ""
+  stderr = ""
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  private readonly child: ChildProcessWithoutNullStreams
+
+  constructor(args: ReadonlyArray<string>, env: Record<string, string>) {
+    this.child = spawn(process.execPath, [bin, ...args], { env: { ...baseEnv(), ...env } })
+    this.child.stdout.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()))
+    this.child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()))
+    this.exited = new Promise((resolve) =>
+      this.child.once("close", (code, signal) => resolve({ code, signal }))
+    )
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0
+  }
+
+  /** Resolves with the first match of `pattern` in stdout, or rejects if the process ends first. */
+  async waitFor(pattern: RegExp, timeoutMs = 45_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs
+    let ended = false
+    void this.exited.then(() => (ended = true))
+    for (;;) {
+      const match = this.stdout.match(pattern)
+      if (match) return match
+      if (ended || Date.now() > deadline) {
+        throw new Error(`no ${String(pattern)} in output\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
+  /** Waits for the line announcing the address and answers that address. */
+  async running(): Promise<string> {
+    const [, url] = await this.waitFor(/Backline is running at (http:\/\/\S+)/)
+    return url ?? ""
+  }
+
+  kill(signal: NodeJS.Signals = "SIGINT") {
+    this.child.kill(signal)
+  }
+
+  /** Signals the process and waits for it to exit. */
+  async stop(signal: NodeJS.Signals = "SIGINT") {
+    this.kill(signal)
+    return this.exited
+  }
+}
+
+/** Runs `backline <args>` to completion. */
+export const runBackline = async (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const process = new BacklineProcess(args, env)
+  const { code } = await process.exited
+  return { code, stdout: process.stdout, stderr: process.stderr }
+}
