@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import { HttpMiddleware, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Data, Effect, FiberRef, Layer, LogLevel } from "effect"
 import { AppConfig } from "../Config.ts"
 

@@ -1,0 +1,157 @@
+import * as net from "node:net"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import packageJson from "../../../package.json" with { type: "json" }
+import { BacklineProcess, runBackline } from "../../support/Backline.ts"
+import { createTestDatabase } from "../../support/Database.ts"
+
+describe("backline start", () => {
+  let database: { url: string; drop: () => Promise<void> }
+  beforeAll(async () => {
+    database = await createTestDatabase()
+  })
+  afterAll(() => database.drop())
+
+  it("migrates, prints its address, answers /healthz and /readyz, and exits 0 on SIGINT and SIGTERM", async () => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const backline = new BacklineProcess(["start"], { DATABASE_URL: database.url, HTTP_PORT: "0" })
+      const url = await backline.running()
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(backline.stdout).toMatch(
+        signal === "SIGINT" ? /applied 0001_instance/ : /migrations: up to date/
+      )
+      const health = await fetch(`${url}/healthz`)
+      expect([health.status, await health.json()]).toEqual([200, { status: "ok" }])
+      const ready = await fetch(`${url}/readyz`)
+      expect([ready.status, await ready.json()]).toEqual([
+        200,
+        { status: "ready", database: "ok", migrations: "done" }
+      ])
+      const exit = await backline.stop(signal)
+      expect(exit).toEqual({ code: 0, signal: null })
+      expect(backline.stderr).toBe("")
+    }
+  })
+
+  it("writes JSON lines with LOG_FORMAT=json and never prints a secret", async () => {
+    const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    const secretKey = "s3cr3t-".repeat(6)
+    const backline = new BacklineProcess(["start"], {
+      DATABASE_URL: database.url,
+      HTTP_PORT: "0",
+      BOT_TOKEN: token,
+      BACKLINE_SECRET_KEY: secretKey,
+      LOG_FORMAT: "json",
+      LOG_LEVEL: "debug"
+    })
+    const [, port] = await backline.waitFor(/Backline is running at http:\/\/127\.0\.0\.1:(\d+)/)
+    await fetch(`http://127.0.0.1:${port}/healthz`)
+    await backline.waitFor(/Sent HTTP response/) // request logs appear at debug level
+    expect((await backline.stop()).code).toBe(0)
+    const lines = backline.stdout.trim().split("\n")
+    const entries = lines.map((line) => JSON.parse(line) as { message: unknown; logLevel: string })
+    expect(entries.map((entry) => entry.logLevel)).toContain("DEBUG")
+    expect(entries.some((entry) => String(entry.message).includes("Backline is running at"))).toBe(true)
+    const everything = backline.stdout + backline.stderr
+    expect(everything).not.toContain(token)
+    expect(everything).not.toContain(token.split(":")[1])
+    expect(everything).not.toContain(secretKey)
+    expect(everything).not.toContain(new URL(database.url).pathname.slice(1) + "@") // no raw URL with credentials
+  })
+
+  it("LOG_LEVEL=error keeps the info lines out", async () => {
+    const backline = new BacklineProcess(["start"], {
+      DATABASE_URL: database.url,
+      HTTP_PORT: "0",
+      LOG_LEVEL: "error"
+    })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Nothing is logged, so wait for readiness through the process's own effect on the database.
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline && !(await startsRecorded(database.url, 4))) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect((await backline.stop()).code).toBe(0)
+    expect(backline.stdout).toBe("")
+  })
+
+  it("reports a port already in use in one line", async () => {
+    const blocker = net.createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve))
+    const port = (blocker.address() as net.AddressInfo).port
+    try {
+      const { code, stderr } = await runBackline(["start"], {
+        DATABASE_URL: database.url,
+        HTTP_PORT: String(port)
+      })
+      expect(code).toBe(1)
+      expect(stderr.trimEnd().split("\n")).toEqual([
+        `backline: cannot listen on 127.0.0.1:${port}: the port is already in use (another Backline? set HTTP_PORT)`
+      ])
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it("reports a DATABASE_URL where nothing answers in one line", async () => {
+    const { code, stdout, stderr } = await runBackline(["start"], {
+      DATABASE_URL: "postgres://postgres:pw@127.0.0.1:1/nothing",
+      HTTP_PORT: "0"
+    })
+    expect(code).toBe(1)
+    expect(stderr.trimEnd().split("\n")).toEqual([
+      "backline: cannot reach PostgreSQL at 127.0.0.1:1/nothing (DATABASE_URL): connect ECONNREFUSED 127.0.0.1:1"
+    ])
+    expect(stdout + stderr).not.toContain(":pw@")
+  })
+})
+
+describe("backline CLI", () => {
+  it("migrate applies pending migrations once", async () => {
+    const database = await createTestDatabase()
+    try {
+      const first = await runBackline(["migrate"], { DATABASE_URL: database.url, LOG_LEVEL: "warning" })
+      expect([first.code, first.stdout]).toEqual([0, "applied 1: 0001_instance\n"])
+      const second = await runBackline(["migrate"], { DATABASE_URL: database.url, LOG_LEVEL: "warning" })
+      expect([second.code, second.stdout]).toEqual([0, "database is up to date\n"])
+    } finally {
+      await database.drop()
+    }
+  })
+
+  it("--help lists the commands, --version prints the version, and each command has --help", async () => {
+    const [help, version, startHelp, migrateHelp, unknown] = await Promise.all([
+      runBackline(["--help"]),
+      runBackline(["--version"]),
+      runBackline(["start", "--help"]),
+      runBackline(["migrate", "--help"]),
+      runBackline(["frobnicate"])
+    ])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/- start\s+Run Backline/)
+    expect(help.stdout).toMatch(/- migrate\s+Apply the database migrations/)
+    expect(version.stdout.trim()).toBe(`v${packageJson.version}`)
+    expect([startHelp.code, startHelp.stdout]).toEqual([
+      0,
+      expect.stringContaining("apply migrations and serve HTTP")
+    ])
+    expect([migrateHelp.code, migrateHelp.stdout]).toEqual([
+      0,
+      expect.stringContaining("Apply the database migrations")
+    ])
+    expect(unknown.code).toBe(1)
+  })
+})
+
+async function startsRecorded(url: string, atLeast: number): Promise<boolean> {
+  const { default: pg } = await import("pg")
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const rows = await client
+      .query<{ starts: string }>("select starts from instance")
+      .catch(() => ({ rows: [] }))
+    return Number(rows.rows[0]?.starts ?? 0) >= atLeast
+  } finally {
+    await client.end()
+  }
+}
