@@ -1,7 +1,9 @@
+import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { HttpServer } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "../Config.ts"
+import { loadManifest, type Manifest } from "../plugins/Manifest.ts"
 import { HealthRoutes } from "../http/Health.ts"
 import { displayUrl, HttpLive } from "../http/Http.ts"
 import { recordStart } from "../sql/Instance.ts"
@@ -10,7 +12,7 @@ import { DatabaseLive } from "./AppLayers.ts"
 
 const StartLive = HttpLive.pipe(Layer.provide(HealthRoutes), Layer.provideMerge(DatabaseLive))
 
-const start = Effect.gen(function* () {
+const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
   const config = yield* AppConfig
   const applied = yield* runMigrations()
   yield* Effect.logInfo(
@@ -22,6 +24,7 @@ const start = Effect.gen(function* () {
       ? "data: new installation"
       : `data: installed ${instance.installedAt.toISOString()}, start #${instance.starts}`
   )
+  yield* Effect.logInfo(`plugins: ${manifest.plugins.length} listed in plugins.json`)
   if (Option.isNone(config.botToken)) {
     yield* Effect.logInfo("telegram: BOT_TOKEN is not set, so no bot is connected")
   }
@@ -29,7 +32,12 @@ const start = Effect.gen(function* () {
   yield* Effect.logInfo(`Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz)`)
   yield* Effect.logInfo("press Ctrl-C to stop")
   return yield* Effect.never
-}).pipe(Effect.provide(StartLive))
+})
+
+// plugins.json is checked before anything starts, so a typo costs no database start-up.
+const start = loadManifest(path.resolve("plugins.json")).pipe(
+  Effect.flatMap((manifest) => serve(manifest).pipe(Effect.provide(StartLive)))
+)
 
 /** `backline start`: migrate, then serve until SIGINT/SIGTERM. */
 export const startCommand = Command.make("start", {}, () => start).pipe(

@@ -3,6 +3,7 @@ import { Migrator, SqlError } from "@effect/sql"
 import { Cause, ConfigError, Option } from "effect"
 import { describeConfigError } from "../Config.ts"
 import { HttpListenFailed } from "../http/Http.ts"
+import { ManifestInvalid } from "../plugins/Manifest.ts"
 import { DataDirInUse } from "../sql/DataDirLock.ts"
 import { EmbeddedPostgresFailed } from "../sql/EmbeddedPostgresFailed.ts"
 import { DatabaseUnreachable } from "../sql/Sql.ts"
@@ -23,6 +24,7 @@ export const describeFailure = (error: unknown): string | undefined => {
     return `cannot reach PostgreSQL at ${error.target}: ${error.reason}`
   if (error instanceof HttpListenFailed)
     return `cannot listen on ${error.host}:${error.port}: ${error.reason}`
+  if (error instanceof ManifestInvalid) return `${error.file}: ${error.message}`
   if (error instanceof Migrator.MigrationError) return `database migration failed: ${error.message}`
   if (error instanceof SqlError.SqlError) return `database error: ${error.message}`
   return undefined

@@ -17,8 +17,11 @@ export class BacklineProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   private readonly child: ChildProcessWithoutNullStreams
 
-  constructor(args: ReadonlyArray<string>, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [bin, ...args], { env: { ...baseEnv(), ...env } })
+  constructor(args: ReadonlyArray<string>, env: Record<string, string>, cwd?: string) {
+    this.child = spawn(process.execPath, [bin, ...args], {
+      env: { ...baseEnv(), ...env },
+      ...(cwd ? { cwd } : {})
+    })
     this.child.stdout.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()))
     this.child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()))
     this.exited = new Promise((resolve) =>
@@ -63,8 +66,12 @@ export class BacklineProcess {
 }
 
 /** Runs `backline <args>` to completion. */
-export const runBackline = async (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
-  const process = new BacklineProcess(args, env)
+export const runBackline = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  cwd?: string
+) => {
+  const process = new BacklineProcess(args, env, cwd)
   const { code } = await process.exited
   return { code, stdout: process.stdout, stderr: process.stderr }
 }

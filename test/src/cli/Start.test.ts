@@ -1,8 +1,11 @@
+import * as fs from "node:fs"
 import * as net from "node:net"
+import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import packageJson from "../../../package.json" with { type: "json" }
 import { BacklineProcess, runBackline } from "../../support/Backline.ts"
 import { createTestDatabase } from "../../support/Database.ts"
+import { makeTempDir } from "../../support/TempDir.ts"
 
 describe("backline start", () => {
   let database: { url: string; drop: () => Promise<void> }
@@ -89,6 +92,25 @@ describe("backline start", () => {
       ])
     } finally {
       blocker.close()
+    }
+  })
+
+  it("refuses an invalid plugins.json in one line naming the field, before starting anything", async () => {
+    const dir = makeTempDir("manifest")
+    try {
+      fs.writeFileSync(
+        path.join(dir.path, "plugins.json"),
+        JSON.stringify({ plugins: [{ id: "a" }, { id: "a" }] })
+      )
+      const { code, stdout, stderr } = await runBackline(["start"], { HTTP_PORT: "0" }, dir.path)
+      expect(code).toBe(1)
+      expect(stdout).toBe("")
+      expect(stderr.trimEnd().split("\n")).toEqual([
+        `backline: ${path.join(dir.path, "plugins.json")}: plugins.1.id: duplicate plugin id "a"`
+      ])
+      expect(fs.existsSync(path.join(dir.path, ".backline"))).toBe(false) // no database was started
+    } finally {
+      dir.remove()
     }
   })
 

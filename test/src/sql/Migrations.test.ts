@@ -41,3 +41,17 @@ layer(Layer.merge(TestDatabaseLive, MigrationState.Default), { timeout: 60_000 }
     })
   )
 })
+
+layer(Layer.merge(TestDatabaseLive, MigrationState.Default), { timeout: 60_000 })(
+  "migrations, concurrently",
+  (it) => {
+    it.effect("processes migrating a new database at the same time apply each migration once", () =>
+      Effect.gen(function* () {
+        const results = yield* Effect.all(Array.from({ length: 8 }, () => runMigrations()), {
+          concurrency: "unbounded"
+        })
+        expect(results.flat()).toEqual(["0001_instance"])
+      })
+    )
+  }
+)
