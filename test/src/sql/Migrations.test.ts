@@ -47,9 +47,12 @@ layer(Layer.merge(TestDatabaseLive, MigrationState.Default), { timeout: 60_000 }
   (it) => {
     it.effect("processes migrating a new database at the same time apply each migration once", () =>
       Effect.gen(function* () {
-        const results = yield* Effect.all(Array.from({ length: 8 }, () => runMigrations()), {
-          concurrency: "unbounded"
-        })
+        const results = yield* Effect.all(
+          Array.from({ length: 8 }, () => runMigrations()),
+          {
+            concurrency: "unbounded"
+          }
+        )
         expect(results.flat()).toEqual(["0001_instance"])
       })
     )
