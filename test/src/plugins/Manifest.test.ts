@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Either, JSONSchema } from "effect"
 import { describe, expect, it } from "vitest"
@@ -40,9 +41,10 @@ describe("plugins.json", () => {
   })
 
   it("a missing file is reported with its path", async () => {
-    const file = path.join(fs.mkdtempSync("/tmp/backline-manifest-"), "plugins.json")
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "backline-manifest-")), "plugins.json")
     const error = await Effect.runPromise(Effect.flip(loadManifest(file)))
-    expect(error).toMatchObject({ _tag: "ManifestInvalid", file, message: expect.stringContaining("ENOENT") })
+    expect(error).toMatchObject({ _tag: "ManifestInvalid", file })
+    expect(error.message).toContain("ENOENT")
   })
 })
 
