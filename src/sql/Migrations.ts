@@ -1,4 +1,4 @@
-import { Migrator } from "@effect/sql"
+import { Migrator, SqlClient } from "@effect/sql"
 import { Effect, Ref } from "effect"
 import m0001 from "./migrations/0001_instance.ts"
 
@@ -17,9 +17,25 @@ export class MigrationState extends Effect.Service<MigrationState>()("app/Migrat
   effect: Ref.make(false).pipe(Effect.map((done) => ({ done })))
 }) {}
 
-/** Applies the migrations not applied yet and answers those it applied (none on a second run). */
+// Any fixed number, the same in every Backline: processes migrating one database take turns.
+const migrationLock = 4_242_001
+
+/** Holds a session advisory lock on a reserved connection for the life of the scope. */
+const takeTurn = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const connection = yield* sql.reserve
+  yield* Effect.acquireRelease(connection.executeRaw("select pg_advisory_lock($1)", [migrationLock]), () =>
+    Effect.ignore(connection.executeRaw("select pg_advisory_unlock($1)", [migrationLock]))
+  )
+})
+
+/**
+ * Applies the migrations not applied yet and answers those it applied (none on a second run).
+ * Processes starting together on one database take turns on an advisory lock, so even the very
+ * first run (which creates the migrations table) applies each migration once.
+ */
 export const runMigrations = Effect.fn("Migrations.run")(function* () {
-  const applied = yield* migrate({ loader: migrations })
+  const applied = yield* Effect.scoped(Effect.zipRight(takeTurn, migrate({ loader: migrations })))
   const state = yield* MigrationState
   yield* Ref.set(state.done, true)
   return applied.map(([id, name]) => `${String(id).padStart(4, "0")}_${name}`)
