@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
@@ -33,6 +34,23 @@ describe("backline start", () => {
       expect(exit).toEqual({ code: 0, signal: null })
       expect(backline.stderr).toBe("")
     }
+  })
+
+  it("npm start exits 0 on Ctrl-C, which reaches npm, its shell and Backline at once", async () => {
+    const npm = spawn("npm", ["start"], {
+      env: { ...process.env, DATABASE_URL: database.url, HTTP_PORT: "0", LOG_FORMAT: "pretty" },
+      detached: true // its own process group, as a terminal gives it
+    })
+    let stdout = ""
+    npm.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => npm.once("close", (code) => resolve(code)))
+    const deadline = Date.now() + 45_000
+    while (!stdout.includes("Backline is running at") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(stdout).toContain("Backline is running at")
+    process.kill(-npm.pid!, "SIGINT") // what Ctrl-C does: the signal goes to the whole foreground group
+    expect(await exited).toBe(0)
   })
 
   it("writes JSON lines with LOG_FORMAT=json and never prints a secret", async () => {
