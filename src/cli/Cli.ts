@@ -1,11 +1,12 @@
 import { Command } from "@effect/cli"
 import packageJson from "../../package.json" with { type: "json" }
 import { migrateCommand } from "./Migrate.ts"
+import { sandboxCommand } from "./Sandbox.ts"
 import { startCommand } from "./Start.ts"
 
 const backline = Command.make("backline").pipe(
   Command.withDescription("Backline: a Telegram forum supergroup as your team's whole workspace."),
-  Command.withSubcommands([startCommand, migrateCommand])
+  Command.withSubcommands([startCommand, migrateCommand, sandboxCommand])
 )
 
 /** Parses `argv` (as in `process.argv`) and runs the chosen command. */

@@ -4,11 +4,13 @@ import { HttpServer } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "../Config.ts"
 import { loadManifest, type Manifest } from "../plugins/Manifest.ts"
+import { demoWorld } from "../sandbox/Demo.ts"
 import { HealthRoutes } from "../http/Health.ts"
 import { displayUrl, HttpLive } from "../http/Http.ts"
 import { recordStart } from "../sql/Instance.ts"
 import { runMigrations } from "../sql/Migrations.ts"
 import { DatabaseLive } from "./AppLayers.ts"
+import { acquireSandbox, describeDemo } from "./Sandbox.ts"
 
 const StartLive = HttpLive.pipe(Layer.provide(HealthRoutes), Layer.provideMerge(DatabaseLive))
 
@@ -26,13 +28,20 @@ const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
   )
   yield* Effect.logInfo(`plugins: ${manifest.plugins.length} listed in plugins.json`)
   if (Option.isNone(config.botToken)) {
-    yield* Effect.logInfo("telegram: BOT_TOKEN is not set, so no bot is connected")
+    // No bot of one's own: the built-in Telegram sandbox, with a demo workspace to try things in.
+    const sandbox = yield* acquireSandbox({ host: config.httpHost, port: 0 })
+    yield* Effect.logInfo(
+      `telegram: BOT_TOKEN is not set, so Backline runs on the built-in Telegram sandbox, Bot API root ${sandbox.apiRoot}`
+    )
+    for (const line of describeDemo(demoWorld(sandbox.world))) yield* Effect.logInfo(line)
+  } else {
+    yield* Effect.logInfo(`telegram: bot token set, Bot API at ${config.telegramApiRoot}`)
   }
   const url = displayUrl((yield* HttpServer.HttpServer).address)
   yield* Effect.logInfo(`Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz)`)
   yield* Effect.logInfo("press Ctrl-C to stop")
   return yield* Effect.never
-})
+}, Effect.scoped)
 
 // plugins.json is checked before anything starts, so a typo costs no database start-up.
 const start = loadManifest(path.resolve("plugins.json")).pipe(
