@@ -1,7 +1,7 @@
 import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { HttpServer } from "@effect/platform"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { AppConfig } from "../Config.ts"
 import { loadManifest, type Manifest } from "../plugins/Manifest.ts"
 import { demoWorld } from "../sandbox/Demo.ts"
@@ -9,10 +9,17 @@ import { HealthRoutes } from "../http/Health.ts"
 import { displayUrl, HttpLive } from "../http/Http.ts"
 import { recordStart } from "../sql/Instance.ts"
 import { runMigrations } from "../sql/Migrations.ts"
+import { Connections } from "../telegram/Connections.ts"
+import { Gateway } from "../telegram/Gateway.ts"
+import { WebhookRoutes } from "../telegram/Webhook.ts"
 import { DatabaseLive } from "./AppLayers.ts"
 import { acquireSandbox, describeDemo } from "./Sandbox.ts"
 
-const StartLive = HttpLive.pipe(Layer.provide(HealthRoutes), Layer.provideMerge(DatabaseLive))
+const StartLive = Layer.mergeAll(
+  HttpLive.pipe(Layer.provide(HealthRoutes), Layer.provide(WebhookRoutes)),
+  Gateway.Default,
+  Connections.Default
+).pipe(Layer.provideMerge(DatabaseLive))
 
 const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
   const config = yield* AppConfig
@@ -33,9 +40,14 @@ const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
     yield* Effect.logInfo(
       `telegram: BOT_TOKEN is not set, so Backline runs on the built-in Telegram sandbox, Bot API root ${sandbox.apiRoot}`
     )
-    for (const line of describeDemo(demoWorld(sandbox.world))) yield* Effect.logInfo(line)
+    const demo = demoWorld(sandbox.world)
+    for (const line of describeDemo(demo)) yield* Effect.logInfo(line)
+    // The demo bot is the connection, so the sandbox's updates flow through the real Gateway.
+    const bot = yield* (yield* Connections).add(Redacted.make(demo.bot.token), sandbox.apiRoot)
+    yield* (yield* Gateway).serve([bot])
   } else {
     yield* Effect.logInfo(`telegram: bot token set, Bot API at ${config.telegramApiRoot}`)
+    yield* (yield* Gateway).start
   }
   const url = displayUrl((yield* HttpServer.HttpServer).address)
   yield* Effect.logInfo(`Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz)`)

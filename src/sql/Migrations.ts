@@ -1,13 +1,15 @@
 import { Migrator, SqlClient } from "@effect/sql"
 import { Effect, Ref } from "effect"
 import m0001 from "./migrations/0001_instance.ts"
+import m0002 from "./migrations/0002_runtime.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
  * default and list it here; applied migrations are recorded in `effect_sql_migrations`.
  */
 export const migrations = Migrator.fromRecord({
-  "0001_instance": m0001
+  "0001_instance": m0001,
+  "0002_runtime": m0002
 })
 
 const migrate = Migrator.make({})

@@ -151,7 +151,7 @@ describe("backline CLI", () => {
     const database = await createTestDatabase()
     try {
       const first = await runBackline(["migrate"], { DATABASE_URL: database.url, LOG_LEVEL: "warning" })
-      expect([first.code, first.stdout]).toEqual([0, "applied 1: 0001_instance\n"])
+      expect([first.code, first.stdout]).toEqual([0, "applied 2: 0001_instance, 0002_runtime\n"])
       const second = await runBackline(["migrate"], { DATABASE_URL: database.url, LOG_LEVEL: "warning" })
       expect([second.code, second.stdout]).toEqual([0, "database is up to date\n"])
     } finally {

@@ -1,26 +1,15 @@
 import { HttpServer } from "@effect/platform"
 import { layer } from "@effect/vitest"
-import { Effect, Layer, LogLevel, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { expect } from "vitest"
 import { AppConfig } from "../../../src/Config.ts"
 import { HealthRoutes } from "../../../src/http/Health.ts"
 import { displayUrl, HttpLive } from "../../../src/http/Http.ts"
 import { MigrationState, runMigrations } from "../../../src/sql/Migrations.ts"
 import { TestDatabaseLive } from "../../support/Database.ts"
+import { testConfig } from "../../support/Config.ts"
 
-const config = AppConfig.make({
-  botToken: Option.none(),
-  telegramApiRoot: "https://api.telegram.org",
-  backendGroupId: Option.none(),
-  databaseUrl: Option.none(),
-  dataDir: "/nonexistent",
-  httpHost: "127.0.0.1",
-  httpPort: 0,
-  publicUrl: Option.none(),
-  secretKey: Option.none(),
-  logLevel: LogLevel.Info,
-  logFormat: "pretty"
-})
+const config = testConfig(Option.none())
 
 const Live = HttpLive.pipe(
   Layer.provide(HealthRoutes),

@@ -18,7 +18,7 @@ layer(Layer.merge(TestDatabaseLive, MigrationState.Default), { timeout: 60_000 }
     Effect.gen(function* () {
       const state = yield* MigrationState
       expect(yield* Ref.get(state.done)).toBe(false)
-      expect(yield* runMigrations()).toEqual(["0001_instance"])
+      expect(yield* runMigrations()).toEqual(["0001_instance", "0002_runtime"])
       expect(yield* Ref.get(state.done)).toBe(true)
       const after = yield* schema
       expect(after.map((column) => column.table_name)).toContain("instance")
@@ -27,7 +27,7 @@ layer(Layer.merge(TestDatabaseLive, MigrationState.Default), { timeout: 60_000 }
       expect(yield* schema).toEqual(after)
       const sql = yield* SqlClient.SqlClient
       const recorded = yield* sql<{ n: string }>`select count(*) as n from effect_sql_migrations`
-      expect(Number(recorded[0]?.n)).toBe(1)
+      expect(Number(recorded[0]?.n)).toBe(2)
     })
   )
 
@@ -53,7 +53,7 @@ layer(Layer.merge(TestDatabaseLive, MigrationState.Default), { timeout: 60_000 }
             concurrency: "unbounded"
           }
         )
-        expect(results.flat()).toEqual(["0001_instance"])
+        expect(results.flat()).toEqual(["0001_instance", "0002_runtime"])
       })
     )
   }

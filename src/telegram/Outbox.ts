@@ -1,0 +1,161 @@
+import { SqlClient } from "@effect/sql"
+import { Effect, Option } from "effect"
+import { ConnectionId } from "../domain/Ids.ts"
+
+/** A Bot API call someone decided to make: `method` with `params` as a connection's bot, in `chatId`. */
+export interface OutboxEntry {
+  readonly connection: ConnectionId
+  readonly chatId: number
+  readonly method: string
+  readonly params: Readonly<Record<string, unknown>>
+  /** The actor that decided the call; a `delivery.failed` event goes to its journal. */
+  readonly actorKey?: string
+  readonly cause?: string
+}
+
+/** A pending row as the Sender sees it. */
+export interface OutboxRow {
+  readonly id: number
+  readonly connection: ConnectionId
+  readonly chatId: number
+  readonly method: string
+  readonly params: Readonly<Record<string, unknown>>
+  readonly actorKey: string | null
+  readonly attempts: number
+  /** Not to be sent before (after a 429 or a transient failure). */
+  readonly notBefore: Date | null
+}
+
+/** What the `delivery.failed` journal event says. */
+export interface DeliveryFailed {
+  readonly outbox_id: number
+  readonly connection_id: string
+  readonly chat_id: number
+  readonly method: string
+  readonly code: number
+  readonly description: string
+}
+
+interface Raw {
+  readonly id: string
+  readonly connection_id: string
+  readonly chat_id: string
+  readonly method: string
+  readonly params: Record<string, unknown>
+  readonly actor_key: string | null
+  readonly attempts: number
+  readonly not_before: Date | null
+}
+
+const fromRaw = (raw: Raw): OutboxRow => ({
+  id: Number(raw.id),
+  connection: ConnectionId.make(raw.connection_id),
+  chatId: Number(raw.chat_id),
+  method: raw.method,
+  params: raw.params,
+  actorKey: raw.actor_key,
+  attempts: raw.attempts,
+  notBefore: raw.not_before
+})
+
+/** The channel `enqueue` notifies; the payload must not be empty (`PgClient.listen` drops empty ones). */
+export const outboxChannel = "outbox"
+
+/**
+ * The `outbox` table: calls waiting for the Sender, one FIFO lane per (connection, chat). Rows
+ * go `pending` → `sent` (with `result`, and the message id in `message_map`) or `failed`.
+ */
+export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const columns = sql`id, connection_id, chat_id, method, params, actor_key, attempts, not_before`
+    const rows = (effect: Effect.Effect<ReadonlyArray<Raw>, unknown>) =>
+      effect.pipe(
+        Effect.map((found) => found.map(fromRaw)),
+        Effect.orDie
+      )
+    // A lane's next row, in the same statement as settling `id` (whose row that snapshot still shows pending).
+    const nextAfter = (row: OutboxRow) => sql<Raw>`
+      select ${columns} from outbox
+      where connection_id = ${row.connection} and chat_id = ${row.chatId} and status = 'pending' and id <> ${row.id}
+      order by id limit 1`
+
+    /** Adds calls and wakes the Sender (at commit, when inside a transaction); answers their ids. */
+    const enqueue = Effect.fn("Outbox.enqueue")(function* (entries: ReadonlyArray<OutboxEntry>) {
+      if (entries.length === 0) return []
+      const inserted = yield* sql<{ id: string }>`insert into outbox ${sql.insert(
+        entries.map((entry) => ({
+          connection_id: entry.connection,
+          chat_id: entry.chatId,
+          method: entry.method,
+          params: JSON.stringify(entry.params),
+          actor_key: entry.actorKey ?? null,
+          cause: entry.cause ?? null
+        }))
+      )} returning id`.pipe(Effect.orDie)
+      yield* sql`select pg_notify(${outboxChannel}, ${entries[0]!.connection})`.pipe(Effect.orDie)
+      return inserted.map((row) => Number(row.id))
+    })
+
+    /** The oldest pending row of every lane. */
+    const heads = rows(sql<Raw>`
+      select distinct on (connection_id, chat_id) ${columns} from outbox
+      where status = 'pending' order by connection_id, chat_id, id`)
+
+    /** The oldest pending row of one lane. */
+    const head = (connection: ConnectionId, chatId: number) =>
+      rows(sql<Raw>`
+        select ${columns} from outbox
+        where connection_id = ${connection} and chat_id = ${chatId} and status = 'pending'
+        order by id limit 1`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
+
+    /** Marks `row` sent with Telegram's result (and its message id); answers the lane's next row. */
+    const sent = (row: OutboxRow, result: unknown, messageId: number | undefined) =>
+      rows(sql<Raw>`
+        with done as (
+          update outbox set status = 'sent', result = ${JSON.stringify(result ?? null)}::jsonb, sent_at = now(),
+            attempts = attempts + 1, error = null
+          where id = ${row.id} returning id, connection_id, chat_id
+        ), mapped as (
+          insert into message_map (outbox_id, connection_id, chat_id, message_id)
+          select id, connection_id, chat_id, ${messageId ?? null}::bigint from done
+          where ${messageId ?? null}::bigint is not null
+          on conflict (outbox_id) do nothing
+        )
+        ${nextAfter(row)}`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
+
+    /**
+     * Marks `row` failed with Telegram's description and, in the same statement, appends a
+     * `delivery.failed` event to the journal of the row's actor (or of its connection's actor).
+     */
+    const failed = (row: OutboxRow, code: number, description: string) => {
+      const event: DeliveryFailed = {
+        outbox_id: row.id,
+        connection_id: row.connection,
+        chat_id: row.chatId,
+        method: row.method,
+        code,
+        description
+      }
+      return rows(sql<Raw>`
+        with done as (
+          update outbox set status = 'failed', error = ${description}, attempts = attempts + 1 where id = ${row.id}
+        ), logged as (
+          insert into journal (actor_key, cause, ordinal, type, event)
+          values (${row.actorKey ?? `connection:${row.connection}`}, ${`outbox:${row.id}`}, 0, 'delivery.failed',
+            ${JSON.stringify(event)}::jsonb)
+          on conflict do nothing
+        )
+        ${nextAfter(row)}`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
+    }
+
+    /** Leaves `row` pending until `notBefore`, noting why (and counting the attempt, unless a 429). */
+    const postpone = (row: OutboxRow, notBefore: Date, error: string, countAttempt: boolean) =>
+      sql`
+        update outbox set not_before = ${notBefore}, error = ${error},
+          attempts = attempts + ${countAttempt ? 1 : 0}
+        where id = ${row.id}`.pipe(Effect.asVoid, Effect.orDie)
+
+    return { enqueue, heads, head, sent, failed, postpone } as const
+  })
+}) {}
