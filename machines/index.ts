@@ -1,0 +1,87 @@
+import type { AnyStateMachine, EmittedFrom, EventFromLogic } from "xstate"
+import { connectionMachine } from "./connection.machine.ts"
+import { groupMachine } from "./group.machine.ts"
+
+export type { ConnectionContext, ConnectionEmitted, ConnectionEvent } from "./connection.machine.ts"
+export type {
+  AdminEntry,
+  GroupContext,
+  GroupEmitted,
+  GroupEvent,
+  TopicEntry,
+  TopicKind
+} from "./group.machine.ts"
+export { connectionMachine, groupMachine }
+
+/**
+ * One actor kind: its machine and the version of that machine's snapshot shape. Bump `version`
+ * whenever a change makes an old persisted snapshot unreadable (a renamed state, a reshaped
+ * context); add a `migrate` that lifts an older snapshot, or old snapshots are rejected.
+ *
+ * @example
+ * const entry: MachineEntry = {
+ *   machine: groupMachine,
+ *   version: 2,
+ *   // v1 kept admins as an array; v2 keys them by user id.
+ *   migrate: (snapshot, from) => (from === 1 ? upgradeAdmins(snapshot) : undefined)
+ * }
+ */
+export interface MachineEntry {
+  /** A pure machine taking `{ key }` (the actor's key) as its input. */
+  readonly machine: AnyStateMachine
+  readonly version: number
+  /**
+   * Turns a persisted snapshot of version `from` into one of `version`; answers `undefined` when it
+   * cannot, and the snapshot is rejected.
+   */
+  readonly migrate?: (snapshot: unknown, from: number) => unknown
+}
+
+/**
+ * Every actor kind, by the `<kind>` that starts its key (`group:-1001234567890`,
+ * `connection:bot:7000000001`).
+ *
+ * @example
+ * const { machine, version } = machines.group // groupMachine, 1
+ */
+export const machines = {
+  group: { machine: groupMachine, version: 1 },
+  connection: { machine: connectionMachine, version: 1 }
+} as const satisfies Readonly<Record<string, MachineEntry>>
+
+/** A registry of machines by kind (`machines`, or another one in tests). */
+export type MachineRegistry = Readonly<Record<string, MachineEntry>>
+
+/**
+ * An actor kind: `"group" | "connection"`.
+ *
+ * @example
+ * const kind: ActorKind = "group"
+ */
+export type ActorKind = keyof typeof machines
+
+/**
+ * The facts an actor kind emits: what a plugin subscribed to that kind receives from the journal.
+ *
+ * @example
+ * const onTopic = (event: EmittedBy<"group">) => {
+ *   if (event.type === "group.topicRegistered") console.log(`${event.name} is a ${event.kind} topic`)
+ * }
+ * type Status = EmittedBy<"connection">["type"] // "connection.online" | "connection.floodWaiting" | ...
+ */
+export type EmittedBy<K extends ActorKind> = EmittedFrom<(typeof machines)[K]["machine"]>
+
+/** Events each kind accepts that are orders, not facts from Telegram: what plugins may send. */
+interface Commands {
+  group: Extract<EventFromLogic<typeof groupMachine>, { type: "group.setTopicKind" }>
+  connection: Extract<EventFromLogic<typeof connectionMachine>, { type: "connection.start" }>
+}
+
+/**
+ * The commands an actor kind accepts from plugins and admin commands (imperative `type`s).
+ *
+ * @example
+ * const command: CommandFor<"group"> = { type: "group.setTopicKind", threadId: 42, kind: "announcements" }
+ * yield* host.deliver(`group:${chatId}`, command, `plugin:announcements/${requestId}`)
+ */
+export type CommandFor<K extends ActorKind> = Commands[K]

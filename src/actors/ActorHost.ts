@@ -1,0 +1,230 @@
+import { Deferred, Effect, Exit, Option, Queue } from "effect"
+import { createActor, type AnyActor, type AnyEventObject, type Snapshot } from "xstate"
+import { SnapshotStore } from "./SnapshotStore.ts"
+import {
+  ActorFailed,
+  ActorHostConfig,
+  inboxRowOf,
+  isOutboxSend,
+  outboxEntries,
+  SnapshotVersionMismatch,
+  UnknownActorKind,
+  type DeliveryFailure,
+  type StepOutcome
+} from "./Step.ts"
+import { StepCommitter } from "./StepCommitter.ts"
+
+interface Live {
+  readonly actor: AnyActor
+  readonly machine: string
+  readonly version: number
+  /** Emitted events not yet committed. */
+  readonly buffer: Array<AnyEventObject>
+  causes: ReadonlyArray<string>
+  /** `true` while the host itself drives the actor; a change outside that is a delayed transition. */
+  driving: boolean
+}
+
+type Job =
+  | {
+      readonly _tag: "Deliver"
+      readonly event: AnyEventObject
+      readonly cause: string
+      readonly done: Deferred.Deferred<StepOutcome, DeliveryFailure>
+    }
+  | { readonly _tag: "Read"; readonly done: Deferred.Deferred<unknown, DeliveryFailure> }
+  | { readonly _tag: "Flush" }
+
+interface Entry {
+  readonly queue: Queue.Queue<Job>
+  /** Jobs offered and not yet finished: an entry with any is never passivated. */
+  pending: number
+  live: Live | undefined
+}
+
+let timerSteps = 0
+
+/**
+ * Owns every XState actor: one mailbox per key (sequential per key, concurrent across keys),
+ * restored from `actor_snapshot`, passivated when idle. Each delivered event is one step whose
+ * snapshot, journal rows, outbox rows and inbox row are committed together (see StepCommitter).
+ */
+export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
+  scoped: Effect.gen(function* () {
+    const config = yield* ActorHostConfig
+    const store = yield* SnapshotStore
+    const committer = yield* StepCommitter
+    const scope = yield* Effect.scope
+    const entries = new Map<string, Entry>()
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const entry of entries.values()) entry.live?.actor.stop()
+        entries.clear()
+      })
+    )
+
+    const restore = Effect.fn("ActorHost.spawn")(function* (key: string, entry: Entry) {
+      const colon = key.indexOf(":")
+      const kind = colon > 0 ? config.registry[key.slice(0, colon)] : undefined
+      if (kind === undefined) return yield* Effect.fail(new UnknownActorKind({ key }))
+      const expected = { machine: kind.machine.id, version: kind.version }
+      const row = yield* store.load(key)
+      let state: unknown = undefined
+      if (Option.isSome(row)) {
+        const found = { machine: row.value.machine, version: row.value.version }
+        const same = found.machine === expected.machine && found.version === expected.version
+        if (same) state = row.value.snapshot.state
+        else if (found.machine === expected.machine)
+          state = kind.migrate?.(row.value.snapshot.state, found.version)
+        if (state === undefined)
+          return yield* Effect.fail(new SnapshotVersionMismatch({ key, found, expected }))
+      }
+      const live: Live = {
+        actor: createActor(kind.machine, {
+          input: { key },
+          ...(state === undefined ? {} : { snapshot: state as Snapshot<unknown> })
+        }),
+        ...expected,
+        buffer: [],
+        causes: Option.match(row, { onNone: () => [], onSome: (found) => found.snapshot.causes }),
+        driving: true
+      }
+      live.actor.on("*", (event: AnyEventObject) => live.buffer.push(event))
+      live.actor.subscribe({
+        next: () => {
+          if (!live.driving) Queue.unsafeOffer(entry.queue, { _tag: "Flush" })
+        },
+        error: () => {} // read from the snapshot's status by the step
+      })
+      live.actor.start()
+      live.driving = false
+      return live
+    })
+
+    const commit = (key: string, live: Live, cause: string) =>
+      Effect.gen(function* () {
+        const snapshot = live.actor.getSnapshot() as Snapshot<unknown> & { value?: unknown }
+        if (snapshot.status === "error")
+          return yield* Effect.fail(new ActorFailed({ key, cause, reason: String(snapshot.error) }))
+        const emitted = live.buffer.splice(0)
+        const causes = [...live.causes, cause].slice(-config.recentCauses)
+        yield* committer.commit({
+          key,
+          cause,
+          machine: live.machine,
+          version: live.version,
+          snapshot: { state: live.actor.getPersistedSnapshot(), causes },
+          journal: emitted.filter((event) => !isOutboxSend(event)),
+          outbox: outboxEntries(key, cause, emitted.filter(isOutboxSend)),
+          inbox: inboxRowOf(cause)
+        })
+        live.causes = causes
+        return { key, cause, replayed: false, value: snapshot.value, emitted } satisfies StepOutcome
+      })
+
+    const step = (key: string, entry: Entry, event: AnyEventObject, cause: string) =>
+      Effect.gen(function* () {
+        const live = entry.live ?? (yield* restore(key, entry))
+        entry.live = live
+        if (live.causes.includes(cause)) {
+          const value = (live.actor.getSnapshot() as { value?: unknown }).value
+          return { key, cause, replayed: true, value, emitted: [] } satisfies StepOutcome
+        }
+        live.driving = true
+        try {
+          live.actor.send(event)
+        } finally {
+          live.driving = false
+        }
+        return yield* commit(key, live, cause)
+      })
+
+    // A step that did not commit leaves the actor ahead of its snapshot: drop it, restore next time.
+    const settle = <A>(entry: Entry, exit: Exit.Exit<A, unknown>) =>
+      Effect.sync(() => {
+        if (Exit.isFailure(exit)) {
+          entry.live?.actor.stop()
+          entry.live = undefined
+        }
+      })
+
+    const hasTimers = (live: Live | undefined) =>
+      live !== undefined && Object.keys(live.actor.system.getSnapshot()._scheduledEvents).length > 0
+
+    const run = (key: string, entry: Entry): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        for (;;) {
+          const job = yield* Queue.take(entry.queue).pipe(Effect.timeoutOption(config.passivateAfter))
+          if (Option.isNone(job)) {
+            if (entry.pending > 0 || hasTimers(entry.live)) continue
+            entries.delete(key)
+            entry.live?.actor.stop()
+            return yield* Queue.shutdown(entry.queue)
+          }
+          const next = job.value
+          if (next._tag === "Flush") {
+            const live = entry.live
+            if (live === undefined) continue
+            const exit = yield* Effect.exit(commit(key, live, `after:${Date.now()}:${++timerSteps}`))
+            yield* settle(entry, exit)
+            continue
+          }
+          const exit =
+            next._tag === "Deliver"
+              ? yield* Effect.exit(step(key, entry, next.event, next.cause))
+              : yield* Effect.exit(
+                  Effect.map(
+                    entry.live === undefined ? restore(key, entry) : Effect.succeed(entry.live),
+                    (live) => ((entry.live = live), live.actor.getSnapshot() as unknown)
+                  )
+                )
+          yield* settle(entry, exit)
+          entry.pending -= 1
+          yield* Deferred.done(next.done as Deferred.Deferred<unknown, DeliveryFailure>, exit)
+        }
+      })
+
+    const enqueue = (key: string, job: Exclude<Job, { _tag: "Flush" }>) =>
+      Effect.gen(function* () {
+        let entry = entries.get(key)
+        if (entry === undefined) {
+          entry = { queue: yield* Queue.bounded<Job>(config.mailboxCapacity), pending: 0, live: undefined }
+          entries.set(key, entry)
+          yield* Effect.forkIn(run(key, entry), scope)
+        }
+        entry.pending += 1 // synchronously after the lookup: the worker cannot passivate in between
+        yield* Queue.offer(entry.queue, job)
+      })
+
+    /**
+     * Processes `event` in the actor `key` (restoring or spawning it) and commits the step. `cause`
+     * identifies the step: the same cause for the same key again is a no-op (`replayed`); an
+     * `inbox:<connection>/<update_id>` cause marks that inbox row done with the step.
+     */
+    const deliver = Effect.fn("ActorHost.deliver")(function* (
+      key: string,
+      event: AnyEventObject,
+      cause: string
+    ) {
+      yield* Effect.annotateCurrentSpan({ key, cause, event: event.type })
+      const done = yield* Deferred.make<StepOutcome, DeliveryFailure>()
+      yield* enqueue(key, { _tag: "Deliver", event, cause, done })
+      return yield* Deferred.await(done)
+    })
+
+    /** The actor's current snapshot (restoring it if passivated), in mailbox order. */
+    const snapshotOf = Effect.fn("ActorHost.snapshotOf")(function* (key: string) {
+      const done = yield* Deferred.make<unknown, DeliveryFailure>()
+      yield* enqueue(key, { _tag: "Read", done })
+      return yield* Deferred.await(done)
+    })
+
+    /** How many actors are in memory (not passivated). */
+    const liveCount = Effect.sync(
+      () => [...entries.values()].filter((entry) => entry.live !== undefined).length
+    )
+
+    return { deliver, snapshotOf, liveCount } as const
+  }),
+  dependencies: [SnapshotStore.Default, StepCommitter.Default]
+}) {}

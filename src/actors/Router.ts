@@ -1,0 +1,120 @@
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Context, Duration, Effect, Either, Queue, Schedule, Stream } from "effect"
+import { decodeUpdate, type DomainEvent } from "../domain/Events.ts"
+import { ConnectionId } from "../domain/Ids.ts"
+import { ActorHost } from "./ActorHost.ts"
+
+/** The Router's settings. */
+export class RouterConfig extends Context.Reference<RouterConfig>()("app/RouterConfig", {
+  defaultValue: () => ({ pollInterval: Duration.seconds(1), batch: 500 })
+}) {}
+
+/**
+ * The actor an event goes to: a group or supergroup's events to `group:<chatId>`. Private chats
+ * will go to `dialog:<connection>:<peerId>` actors; until those exist they, and channel posts,
+ * have no actor.
+ */
+export const actorKeyOf = (event: DomainEvent): string | undefined => {
+  const chat = "chat" in event ? event.chat : undefined
+  return chat !== undefined && (chat.type === "group" || chat.type === "supergroup")
+    ? `group:${chat.id}`
+    : undefined
+}
+
+interface Row {
+  readonly connection_id: string
+  readonly update_id: string
+  readonly payload: unknown
+}
+
+/**
+ * Feeds pending inbox rows to their actors, oldest first: rows of one actor in order, different
+ * actors at once. The step that applies a row marks it done; a row without an actor is marked
+ * done directly; a row an actor cannot take (unknown kind, snapshot version, a machine failure)
+ * is marked `dead` and copied to `dead_letter` (source `actor`).
+ */
+export class Router extends Effect.Service<Router>()("app/Router", {
+  scoped: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const pg = yield* PgClient.PgClient
+    const host = yield* ActorHost
+    const config = yield* RouterConfig
+    const wake = yield* Queue.sliding<void>(1)
+
+    const settle = (row: Row, status: "done" | "dead") =>
+      sql`
+        update inbox set status = ${status}, done_at = now()
+        where connection_id = ${row.connection_id} and update_id = ${row.update_id} and status = 'pending'`.pipe(
+        Effect.asVoid,
+        Effect.orDie
+      )
+
+    const route = Effect.fn("Router.route")(function* (
+      row: Row,
+      targets: ReadonlyArray<readonly [string, DomainEvent]>
+    ) {
+      const cause = `inbox:${row.connection_id}/${row.update_id}`
+      if (targets.length === 0) return yield* settle(row, "done")
+      // The last event carries the plain cause, whose step marks the row done; earlier ones get `#i`.
+      for (const [i, [key, event]] of targets.entries()) {
+        const failed = yield* host
+          .deliver(key, event, i === targets.length - 1 ? cause : `${cause}#${i}`)
+          .pipe(
+            Effect.as(undefined),
+            Effect.catchAll((error) => Effect.succeed(error))
+          )
+        if (failed === undefined) continue
+        yield* Effect.logWarning(`router: ${cause} dead-lettered: ${failed.message}`)
+        yield* sql`
+          insert into dead_letter (source, ref, reason, payload)
+          values ('actor', ${cause}, ${failed.message}, ${JSON.stringify(row.payload)}::jsonb)`.pipe(
+          Effect.orDie
+        )
+        return yield* settle(row, "dead")
+      }
+    })
+
+    const drain = Effect.gen(function* () {
+      const rows = yield* sql<Row>`
+        select connection_id, update_id, payload from inbox where status = 'pending'
+        order by received_at, connection_id, update_id limit ${config.batch}`.pipe(Effect.orDie)
+      const lanes = new Map<string, Array<Effect.Effect<void>>>()
+      for (const row of rows) {
+        const events = Either.getOrElse(
+          decodeUpdate(ConnectionId.make(row.connection_id), row.payload),
+          () => []
+        )
+        const targets = events.flatMap((event) => {
+          const key = actorKeyOf(event)
+          return key === undefined ? [] : [[key, event] as const]
+        })
+        const lane = targets[0]?.[0] ?? `none:${row.connection_id}/${row.update_id}`
+        lanes.set(lane, [...(lanes.get(lane) ?? []), route(row, targets)])
+      }
+      yield* Effect.forEach(lanes.values(), (steps) => Effect.all(steps, { discard: true }), {
+        concurrency: "unbounded",
+        discard: true
+      })
+      return rows.length
+    })
+
+    yield* pg.listen("inbox").pipe(
+      Stream.runForEach(() => Queue.offer(wake, undefined)),
+      Effect.retry(Schedule.spaced(config.pollInterval)),
+      Effect.forkScoped
+    )
+    yield* Queue.offer(wake, undefined).pipe(
+      Effect.repeat(Schedule.spaced(config.pollInterval)),
+      Effect.forkScoped
+    )
+    yield* Queue.take(wake).pipe(
+      Effect.zipRight(drain.pipe(Effect.repeat({ while: (count) => count === config.batch }))),
+      Effect.catchAllCause((cause) => Effect.logError("Router: draining the inbox failed", cause)),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    return {} as const
+  }),
+  dependencies: [ActorHost.Default]
+}) {}

@@ -1,0 +1,134 @@
+import { Context, Data, Duration } from "effect"
+import type { AnyEventObject } from "xstate"
+import { machines, type MachineRegistry } from "../../machines/index.ts"
+import { ConnectionId } from "../domain/Ids.ts"
+import type { OutboxEntry } from "../telegram/Outbox.ts"
+
+/** No machine is registered for the kind that starts `key`. */
+export class UnknownActorKind extends Data.TaggedError("UnknownActorKind")<{ readonly key: string }> {
+  override get message() {
+    return `no machine is registered for the actor key "${this.key}"`
+  }
+}
+
+/** The stored snapshot of `key` belongs to another machine or version, and no migration applies. */
+export class SnapshotVersionMismatch extends Data.TaggedError("SnapshotVersionMismatch")<{
+  readonly key: string
+  readonly found: { readonly machine: string; readonly version: number }
+  readonly expected: { readonly machine: string; readonly version: number }
+}> {
+  override get message() {
+    return (
+      `actor ${this.key}: its snapshot is ${this.found.machine} v${this.found.version}, the machine is ` +
+      `${this.expected.machine} v${this.expected.version}, and no migration turns one into the other`
+    )
+  }
+}
+
+/** The machine threw while processing an event (an action or guard failed); nothing was committed. */
+export class ActorFailed extends Data.TaggedError("ActorFailed")<{
+  readonly key: string
+  readonly cause: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `actor ${this.key} failed on ${this.cause}: ${this.reason}`
+  }
+}
+
+export type DeliveryFailure = UnknownActorKind | SnapshotVersionMismatch | ActorFailed
+
+/**
+ * The reserved emitted event by which a machine asks for a Bot API call. The host turns it into an
+ * `outbox` row (with the actor's key and the step's cause) instead of a journal row.
+ */
+export interface OutboxSend {
+  readonly type: "outbox.send"
+  readonly connection: string
+  readonly chatId: number
+  readonly method: string
+  readonly params: Readonly<Record<string, unknown>>
+}
+
+export const isOutboxSend = (event: AnyEventObject): event is OutboxSend => event.type === "outbox.send"
+
+/** What one step decided, ready to be committed. */
+export interface Step {
+  readonly key: string
+  readonly cause: string
+  readonly machine: string
+  readonly version: number
+  /** The row's `snapshot` column: xstate's persisted snapshot and the causes lately applied. */
+  readonly snapshot: StoredSnapshot
+  readonly journal: ReadonlyArray<AnyEventObject>
+  readonly outbox: ReadonlyArray<OutboxEntry>
+  /** The inbox row the cause names, marked done with the step. */
+  readonly inbox: { readonly connection: string; readonly updateId: number } | undefined
+}
+
+/** The `actor_snapshot.snapshot` JSON. */
+export interface StoredSnapshot {
+  readonly state: unknown
+  /** The last causes applied (newest last): a cause found here is a replay. */
+  readonly causes: ReadonlyArray<string>
+}
+
+/** What `deliver` answers. */
+export interface StepOutcome {
+  readonly key: string
+  readonly cause: string
+  /** `true` when the cause had already been applied: nothing was done. */
+  readonly replayed: boolean
+  /** The state value after the step. */
+  readonly value: unknown
+  readonly emitted: ReadonlyArray<AnyEventObject>
+}
+
+const inboxCause = /^inbox:((?:bot|account):\d+)\/(\d+)$/
+
+/** The inbox row an `inbox:<connection>/<update_id>` cause names. */
+export const inboxRowOf = (cause: string): Step["inbox"] => {
+  const match = inboxCause.exec(cause)
+  return match === null ? undefined : { connection: match[1]!, updateId: Number(match[2]) }
+}
+
+/** Turns the reserved sends of a step into outbox entries. */
+export const outboxEntries = (
+  key: string,
+  cause: string,
+  sends: ReadonlyArray<OutboxSend>
+): Array<OutboxEntry> =>
+  sends.map((send) => ({
+    connection: ConnectionId.make(send.connection),
+    chatId: send.chatId,
+    method: send.method,
+    params: send.params,
+    actorKey: key,
+    cause
+  }))
+
+/** The ActorHost's settings. */
+export interface ActorHostSettings {
+  readonly registry: MachineRegistry
+  readonly passivateAfter: Duration.DurationInput
+  readonly mailboxCapacity: number
+  readonly maxBatch: number
+  readonly committers: number
+  readonly recentCauses: number
+}
+
+/** The ActorHost's settings (`ActorHostSettings`), with defaults. */
+export class ActorHostConfig extends Context.Reference<ActorHostConfig>()("app/ActorHostConfig", {
+  defaultValue: (): ActorHostSettings => ({
+    registry: machines,
+    /** An actor idle this long is stopped and dropped from memory. */
+    passivateAfter: Duration.minutes(5),
+    mailboxCapacity: 1024,
+    /** Most steps committed in one transaction. */
+    maxBatch: 64,
+    /** Transactions committing at once. */
+    committers: 2,
+    /** Causes remembered per actor for replay detection. */
+    recentCauses: 64
+  })
+}) {}

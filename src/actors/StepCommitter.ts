@@ -1,0 +1,79 @@
+import { SqlClient } from "@effect/sql"
+import { Chunk, Deferred, Effect, Exit, Queue } from "effect"
+import { Outbox } from "../telegram/Outbox.ts"
+import { SnapshotStore } from "./SnapshotStore.ts"
+import { ActorHostConfig, type Step } from "./Step.ts"
+
+interface Pending {
+  readonly step: Step
+  readonly done: Deferred.Deferred<void>
+}
+
+/**
+ * Commits actors' steps: each step's snapshot, journal rows, outbox rows and inbox row in one
+ * transaction. Steps ready at the same time (of different keys) share a transaction: up to
+ * `maxBatch` of them, with `committers` transactions running at once. Should a shared transaction
+ * fail, its steps are committed again one by one, so one bad step fails alone.
+ */
+export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepCommitter", {
+  scoped: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const snapshots = yield* SnapshotStore
+    const outbox = yield* Outbox
+    const config = yield* ActorHostConfig
+    const queue = yield* Effect.acquireRelease(Queue.unbounded<Pending>(), Queue.shutdown)
+
+    const write = (steps: ReadonlyArray<Step>) =>
+      Effect.gen(function* () {
+        yield* snapshots.saveAll(steps)
+        const journal = steps.flatMap((step) =>
+          step.journal.map((event, ordinal) => ({
+            actor_key: step.key,
+            cause: step.cause,
+            ordinal,
+            type: event.type,
+            event: JSON.stringify(event)
+          }))
+        )
+        if (journal.length > 0) yield* sql`insert into journal ${sql.insert(journal)} on conflict do nothing`
+        yield* outbox.enqueue(steps.flatMap((step) => step.outbox))
+        const inbox = steps.flatMap((step) => (step.inbox === undefined ? [] : [step.inbox]))
+        if (inbox.length > 0)
+          yield* sql`
+            update inbox set status = 'done', done_at = now()
+            where connection_id in ${sql.in(inbox.map((row) => row.connection))}
+              and update_id in ${sql.in(inbox.map((row) => row.updateId))}
+              and connection_id || '/' || update_id in ${sql.in(inbox.map((row) => `${row.connection}/${row.updateId}`))}
+              and status = 'pending'`
+      }).pipe(sql.withTransaction, Effect.withSpan("StepCommitter.write"))
+
+    const commitBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<void> =>
+      write(batch.map((pending) => pending.step)).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) =>
+          Exit.isSuccess(exit)
+            ? Effect.forEach(batch, (pending) => Deferred.succeed(pending.done, undefined), { discard: true })
+            : batch.length === 1
+              ? Deferred.die(batch[0]!.done, exit.cause)
+              : Effect.forEach(batch, (pending) => commitBatch([pending]), { discard: true })
+        )
+      )
+
+    yield* Queue.takeBetween(queue, 1, config.maxBatch).pipe(
+      Effect.flatMap((batch) => commitBatch(Chunk.toReadonlyArray(batch))),
+      Effect.forever,
+      Effect.replicateEffect(config.committers, { concurrency: "unbounded", discard: true }),
+      Effect.forkScoped
+    )
+
+    /** Commits one step, with whatever other steps are ready; dies if the database fails. */
+    const commit = Effect.fn("StepCommitter.commit")(function* (step: Step) {
+      const done = yield* Deferred.make<void>()
+      yield* Queue.offer(queue, { step, done })
+      yield* Deferred.await(done)
+    })
+
+    return { commit } as const
+  }),
+  dependencies: [SnapshotStore.Default, Outbox.Default]
+}) {}
