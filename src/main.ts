@@ -7,15 +7,19 @@ import { describeCause } from "./cli/StartupFailure.ts"
 /** After SIGINT/SIGTERM, in-flight work has this long to finish before the process is ended. */
 const shutdownDeadlineMs = 20_000
 
-let signals = 0
+// A Ctrl-C under `npm start` arrives twice at once: from the terminal to the whole process group,
+// and forwarded by npm. Signals within this window count as one; a later one forces the exit.
+const duplicateWindowMs = 1_000
+
+let firstSignalAt: number | undefined
 const onSignal = (signal: NodeJS.Signals) => {
-  signals += 1
-  if (signals === 1) {
+  if (firstSignalAt === undefined) {
+    firstSignalAt = Date.now()
     setTimeout(() => {
       process.stderr.write(`backline: shutdown took longer than ${shutdownDeadlineMs / 1000}s; exiting\n`)
       process.exit(1)
     }, shutdownDeadlineMs).unref()
-  } else {
+  } else if (Date.now() - firstSignalAt > duplicateWindowMs) {
     process.stderr.write(`backline: second ${signal}; exiting now\n`)
     process.exit(130)
   }
