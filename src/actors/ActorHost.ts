@@ -224,7 +224,12 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
       () => [...entries.values()].filter((entry) => entry.live !== undefined).length
     )
 
-    return { deliver, snapshotOf, liveCount } as const
+    /** The keys of the actors in memory (not passivated), for `/metrics`. */
+    const liveKeys = Effect.sync(() =>
+      [...entries.entries()].flatMap(([key, entry]) => (entry.live === undefined ? [] : [key]))
+    )
+
+    return { deliver, snapshotOf, liveCount, liveKeys } as const
   }),
   dependencies: [SnapshotStore.Default, StepCommitter.Default]
 }) {}

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Duration, Effect, Either, Queue, Schedule, Stream } from "effect"
+import { Context, Duration, Effect, Either, Metric, Queue, Schedule, Stream } from "effect"
 import { decodeUpdate, type DomainEvent } from "../domain/Events.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ActorHost } from "./ActorHost.ts"
@@ -21,6 +21,15 @@ export const actorKeyOf = (event: DomainEvent): string | undefined => {
     ? `group:${chat.id}`
     : undefined
 }
+
+/** Inbox rows this process has settled, by `result` (delivered, no_actor, dead), for `/metrics`. */
+export const routedTotal = Metric.counter("backline_router_updates_total", {
+  description: "Inbox updates processed by the Router, by result",
+  incremental: true
+})
+
+const routed = (result: "delivered" | "no_actor" | "dead") =>
+  Metric.increment(Metric.tagged(routedTotal, "result", result))
 
 interface Row {
   readonly connection_id: string
@@ -55,7 +64,7 @@ export class Router extends Effect.Service<Router>()("app/Router", {
       targets: ReadonlyArray<readonly [string, DomainEvent]>
     ) {
       const cause = `inbox:${row.connection_id}/${row.update_id}`
-      if (targets.length === 0) return yield* settle(row, "done")
+      if (targets.length === 0) return yield* settle(row, "done").pipe(Effect.zipRight(routed("no_actor")))
       // The last event carries the plain cause, whose step marks the row done; earlier ones get `#i`.
       for (const [i, [key, event]] of targets.entries()) {
         const failed = yield* host
@@ -71,8 +80,10 @@ export class Router extends Effect.Service<Router>()("app/Router", {
           values ('actor', ${cause}, ${failed.message}, ${JSON.stringify(row.payload)}::jsonb)`.pipe(
           Effect.orDie
         )
+        yield* routed("dead")
         return yield* settle(row, "dead")
       }
+      yield* routed("delivered")
     })
 
     const drain = Effect.gen(function* () {

@@ -2,24 +2,36 @@ import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { HttpServer } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
+import { ActorHost } from "../actors/ActorHost.ts"
+import { Router } from "../actors/Router.ts"
 import { AppConfig } from "../Config.ts"
 import { loadManifest, type Manifest } from "../plugins/Manifest.ts"
 import { demoWorld } from "../sandbox/Demo.ts"
 import { HealthRoutes } from "../http/Health.ts"
 import { displayUrl, HttpLive } from "../http/Http.ts"
+import { MetricsRoutes } from "../http/Metrics.ts"
 import { recordStart } from "../sql/Instance.ts"
 import { runMigrations } from "../sql/Migrations.ts"
 import { Connections } from "../telegram/Connections.ts"
 import { Gateway } from "../telegram/Gateway.ts"
+import { Sender } from "../telegram/Sender.ts"
 import { WebhookRoutes } from "../telegram/Webhook.ts"
 import { DatabaseLive } from "./AppLayers.ts"
 import { acquireSandbox, describeDemo } from "./Sandbox.ts"
 
+// One ActorHost for the whole process: the Router delivers to it and /metrics counts its actors.
 const StartLive = Layer.mergeAll(
-  HttpLive.pipe(Layer.provide(HealthRoutes), Layer.provide(WebhookRoutes)),
+  HttpLive.pipe(Layer.provide(HealthRoutes), Layer.provide(WebhookRoutes), Layer.provide(MetricsRoutes)),
   Gateway.Default,
   Connections.Default
-).pipe(Layer.provideMerge(DatabaseLive))
+).pipe(Layer.provideMerge(ActorHost.Default), Layer.provideMerge(DatabaseLive))
+
+/**
+ * The inbox → actors and outbox → Telegram loops. They read their tables from the start, so they
+ * are built in `serve`'s scope once the migrations are applied; closing that scope stops them
+ * first, before the Gateway, the sandbox, the ActorHost and the database go.
+ */
+const RuntimeLive = Layer.mergeAll(Router.DefaultWithoutDependencies, Sender.Default)
 
 const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
   const config = yield* AppConfig
@@ -49,8 +61,13 @@ const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
     yield* Effect.logInfo(`telegram: bot token set, Bot API at ${config.telegramApiRoot}`)
     yield* (yield* Gateway).start
   }
+  // Built last, so it is released first: the Sender's calls in flight finish while the sandbox is still up.
+  yield* Layer.build(RuntimeLive)
+  yield* Effect.logInfo("runtime: router (inbox → actors) and sender (outbox → Telegram) running")
   const url = displayUrl((yield* HttpServer.HttpServer).address)
-  yield* Effect.logInfo(`Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz)`)
+  yield* Effect.logInfo(
+    `Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz, metrics: ${url}/metrics)`
+  )
   yield* Effect.logInfo("press Ctrl-C to stop")
   return yield* Effect.never
 }, Effect.scoped)
