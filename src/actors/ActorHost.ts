@@ -42,8 +42,6 @@ interface Entry {
   live: Live | undefined
 }
 
-let timerSteps = 0
-
 /**
  * Owns every XState actor: one mailbox per key (sequential per key, concurrent across keys),
  * restored from `actor_snapshot`, passivated when idle. Each delivered event is one step whose
@@ -56,6 +54,7 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
     const committer = yield* StepCommitter
     const scope = yield* Effect.scope
     const entries = new Map<string, Entry>()
+    let timerSteps = 0 // numbers the causes of delayed transitions, unique within this host
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         for (const entry of entries.values()) entry.live?.actor.stop()

@@ -11,37 +11,13 @@ import { MetricsRoutes } from "../../../src/http/Metrics.ts"
 import { sendsTotal } from "../../../src/telegram/Sender.ts"
 import { testConfig } from "../../support/Config.ts"
 import { eventually, MigratedDatabase } from "../../support/Gateway.ts"
+import { privateMessage, topicCreated } from "../../support/Updates.ts"
 
 const Live = HttpLive.pipe(
   Layer.provide(MetricsRoutes),
   Layer.provideMerge(ActorHost.Default),
   Layer.provideMerge(Layer.mergeAll(MigratedDatabase, Layer.succeed(AppConfig, testConfig(Option.none()))))
 )
-
-const group = { id: -1001, type: "supergroup", title: "Team", is_forum: true }
-const alice = { id: 11, is_bot: false, first_name: "Alice" }
-const topicCreated = {
-  update_id: 1,
-  message: {
-    message_id: 50,
-    date: 1,
-    chat: group,
-    from: alice,
-    message_thread_id: 50,
-    is_topic_message: true,
-    forum_topic_created: { name: "Support", icon_color: 0 }
-  }
-}
-const privateMessage = {
-  update_id: 2,
-  message: {
-    message_id: 3,
-    date: 1,
-    chat: { id: 11, type: "private", first_name: "Alice" },
-    from: alice,
-    text: "hi"
-  }
-}
 
 const metricName = "[a-zA-Z_:][a-zA-Z0-9_:]*"
 const labelPair = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`
