@@ -6,12 +6,19 @@ import {
   ActorHostConfig,
   inboxRowOf,
   isOutboxSend,
+  isReserved,
+  mailRowOf,
   outboxEntries,
   SnapshotVersionMismatch,
+  stepAnnotations,
   UnknownActorKind,
   type DeliveryFailure,
-  type StepOutcome
+  type StepOutcome,
+  type TimerCancel,
+  type TimerChange,
+  type TimerSet
 } from "./Step.ts"
+import type { MailTimer } from "./Mailbox.ts"
 import { StepCommitter } from "./StepCommitter.ts"
 
 interface Live {
@@ -21,6 +28,8 @@ interface Live {
   /** Emitted events not yet committed. */
   readonly buffer: Array<AnyEventObject>
   causes: ReadonlyArray<string>
+  /** The generation of each durable timer set and not yet fired or cancelled, by name. */
+  timers: Readonly<Record<string, string>>
   /** `true` while the host itself drives the actor; a change outside that is a delayed transition. */
   driving: boolean
 }
@@ -30,6 +39,8 @@ type Job =
       readonly _tag: "Deliver"
       readonly event: AnyEventObject
       readonly cause: string
+      /** For a due durable timer: applied only if it is still the actor's current one. */
+      readonly timer: MailTimer | undefined
       readonly done: Deferred.Deferred<StepOutcome, DeliveryFailure>
     }
   | { readonly _tag: "Read"; readonly done: Deferred.Deferred<unknown, DeliveryFailure> }
@@ -80,12 +91,14 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
       }
       const live: Live = {
         actor: createActor(kind.machine, {
+          id: key,
           input: { key },
           ...(state === undefined ? {} : { snapshot: state as Snapshot<unknown> })
         }),
         ...expected,
         buffer: [],
         causes: Option.match(row, { onNone: () => [], onSome: (found) => found.snapshot.causes }),
+        timers: Option.match(row, { onNone: () => ({}), onSome: (found) => found.snapshot.timers ?? {} }),
         driving: true
       }
       live.actor.on("*", (event: AnyEventObject) => live.buffer.push(event))
@@ -107,21 +120,44 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
           return yield* Effect.fail(new ActorFailed({ key, cause, reason: String(snapshot.error) }))
         const emitted = live.buffer.splice(0)
         const causes = [...live.causes, cause].slice(-config.recentCauses)
+        const changes: Array<TimerChange> = []
+        const timers = { ...live.timers }
+        for (const event of emitted) {
+          if (event.type === "timer.set") {
+            const set = event as TimerSet
+            const generation = `${cause}/${set.name}`
+            changes.push({ _tag: "Set", set, generation })
+            timers[set.name] = generation
+          } else if (event.type === "timer.cancel") {
+            const name = (event as TimerCancel).name
+            changes.push({ _tag: "Cancel", name })
+            delete timers[name]
+          }
+        }
         yield* committer.commit({
           key,
           cause,
           machine: live.machine,
           version: live.version,
-          snapshot: { state: live.actor.getPersistedSnapshot(), causes },
-          journal: emitted.filter((event) => !isOutboxSend(event)),
+          snapshot: { state: live.actor.getPersistedSnapshot(), causes, timers },
+          journal: emitted.filter((event) => !isReserved(event)),
           outbox: outboxEntries(key, cause, emitted.filter(isOutboxSend)),
-          inbox: inboxRowOf(cause)
+          timers: changes,
+          inbox: inboxRowOf(cause),
+          mail: mailRowOf(cause)
         })
         live.causes = causes
+        live.timers = timers
         return { key, cause, replayed: false, value: snapshot.value, emitted } satisfies StepOutcome
       })
 
-    const step = (key: string, entry: Entry, event: AnyEventObject, cause: string) =>
+    const step = (
+      key: string,
+      entry: Entry,
+      event: AnyEventObject,
+      cause: string,
+      timer: MailTimer | undefined
+    ) =>
       Effect.gen(function* () {
         const live = entry.live ?? (yield* restore(key, entry))
         entry.live = live
@@ -129,14 +165,26 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
           const value = (live.actor.getSnapshot() as { value?: unknown }).value
           return { key, cause, replayed: true, value, emitted: [] } satisfies StepOutcome
         }
-        live.driving = true
-        try {
-          live.actor.send(event)
-        } finally {
-          live.driving = false
+        // A due timer the actor has since set again or cancelled is spent without reaching the machine.
+        const current = timer === undefined || live.timers[timer.name] === timer.generation
+        if (timer !== undefined && current) {
+          const { [timer.name]: _, ...rest } = live.timers
+          live.timers = rest
         }
-        return yield* commit(key, live, cause)
-      })
+        if (current) {
+          live.driving = true
+          try {
+            live.actor.send(event)
+          } finally {
+            live.driving = false
+          }
+        }
+        const outcome = yield* commit(key, live, cause)
+        yield* Effect.logDebug(
+          `step ${event.type}${current ? "" : " (timer since replaced, not applied)"}: ${outcome.emitted.length} emitted`
+        )
+        return outcome
+      }).pipe(Effect.annotateLogs(stepAnnotations(key, cause)))
 
     // A step that did not commit leaves the actor ahead of its snapshot: drop it, restore next time.
     const settle = <A>(entry: Entry, exit: Exit.Exit<A, unknown>) =>
@@ -164,13 +212,16 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
           if (next._tag === "Flush") {
             const live = entry.live
             if (live === undefined) continue
-            const exit = yield* Effect.exit(commit(key, live, `after:${Date.now()}:${++timerSteps}`))
+            const cause = `after:${Date.now()}:${++timerSteps}`
+            const exit = yield* Effect.exit(
+              commit(key, live, cause).pipe(Effect.annotateLogs(stepAnnotations(key, cause)))
+            )
             yield* settle(entry, exit)
             continue
           }
           const exit =
             next._tag === "Deliver"
-              ? yield* Effect.exit(step(key, entry, next.event, next.cause))
+              ? yield* Effect.exit(step(key, entry, next.event, next.cause, next.timer))
               : yield* Effect.exit(
                   Effect.map(
                     entry.live === undefined ? restore(key, entry) : Effect.succeed(entry.live),
@@ -198,16 +249,18 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
     /**
      * Processes `event` in the actor `key` (restoring or spawning it) and commits the step. `cause`
      * identifies the step: the same cause for the same key again is a no-op (`replayed`); an
-     * `inbox:<connection>/<update_id>` cause marks that inbox row done with the step.
+     * `inbox:<connection>/<update_id>` cause marks that inbox row done with the step, a `mail:<id>`
+     * cause that mail row. `timer` is the due durable timer the event comes from, if it does.
      */
     const deliver = Effect.fn("ActorHost.deliver")(function* (
       key: string,
       event: AnyEventObject,
-      cause: string
+      cause: string,
+      timer?: MailTimer
     ) {
       yield* Effect.annotateCurrentSpan({ key, cause, event: event.type })
       const done = yield* Deferred.make<StepOutcome, DeliveryFailure>()
-      yield* enqueue(key, { _tag: "Deliver", event, cause, done })
+      yield* enqueue(key, { _tag: "Deliver", event, cause, timer, done })
       return yield* Deferred.await(done)
     })
 

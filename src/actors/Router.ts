@@ -4,6 +4,8 @@ import { Context, Duration, Effect, Either, Metric, Queue, Schedule, Stream } fr
 import { decodeUpdate, type DomainEvent } from "../domain/Events.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ActorHost } from "./ActorHost.ts"
+import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
+import { stepAnnotations } from "./Step.ts"
 
 /** The Router's settings. */
 export class RouterConfig extends Context.Reference<RouterConfig>()("app/RouterConfig", {
@@ -31,6 +33,25 @@ export const routedTotal = Metric.counter("backline_router_updates_total", {
 const routed = (result: "delivered" | "no_actor" | "dead") =>
   Metric.increment(Metric.tagged(routedTotal, "result", result))
 
+/** Mail rows this process has settled, by `result` (delivered, dead), for `/metrics`. */
+export const mailTotal = Metric.counter("backline_mail_total", {
+  description: "Actor mail (timers, Bot API results, commands) applied by the Router, by result",
+  incremental: true
+})
+
+/** Runs each lane's effects in order, the lanes at once. */
+const runLanes = (lanes: Map<string, Array<Effect.Effect<void>>>) =>
+  Effect.forEach(lanes.values(), (steps) => Effect.all(steps, { discard: true }), {
+    concurrency: "unbounded",
+    discard: true
+  })
+
+const addTo = <A>(lanes: Map<string, Array<A>>, lane: string, item: A) => {
+  const found = lanes.get(lane)
+  if (found === undefined) lanes.set(lane, [item])
+  else found.push(item)
+}
+
 interface Row {
   readonly connection_id: string
   readonly update_id: string
@@ -38,18 +59,20 @@ interface Row {
 }
 
 /**
- * Feeds pending inbox rows to their actors, oldest first: rows of one actor in order, different
- * actors at once. The step that applies a row marks it done; a row without an actor is marked
+ * Feeds pending inbox rows and actor mail to their actors, oldest first: rows of one actor in
+ * order, different actors at once. The step that applies a row marks it done; a row without an actor is marked
  * done directly; a row an actor cannot take (unknown kind, snapshot version, a machine failure)
- * is marked `dead` and copied to `dead_letter` (source `actor`).
+ * is marked `dead` and copied to `dead_letter` (source `actor`; mail: source `mail`).
  */
 export class Router extends Effect.Service<Router>()("app/Router", {
   scoped: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const pg = yield* PgClient.PgClient
     const host = yield* ActorHost
+    const mailbox = yield* Mailbox
     const config = yield* RouterConfig
     const wake = yield* Queue.sliding<void>(1)
+    const wakeMail = yield* Queue.sliding<void>(1)
 
     const settle = (row: Row, status: "done" | "dead") =>
       sql`
@@ -74,7 +97,9 @@ export class Router extends Effect.Service<Router>()("app/Router", {
             Effect.catchAll((error) => Effect.succeed(error))
           )
         if (failed === undefined) continue
-        yield* Effect.logWarning(`router: ${cause} dead-lettered: ${failed.message}`)
+        yield* Effect.logWarning(`router: ${cause} dead-lettered: ${failed.message}`).pipe(
+          Effect.annotateLogs(stepAnnotations(key, cause))
+        )
         yield* sql`
           insert into dead_letter (source, ref, reason, payload)
           values ('actor', ${cause}, ${failed.message}, ${JSON.stringify(row.payload)}::jsonb)`.pipe(
@@ -100,13 +125,31 @@ export class Router extends Effect.Service<Router>()("app/Router", {
           const key = actorKeyOf(event)
           return key === undefined ? [] : [[key, event] as const]
         })
-        const lane = targets[0]?.[0] ?? `none:${row.connection_id}/${row.update_id}`
-        lanes.set(lane, [...(lanes.get(lane) ?? []), route(row, targets)])
+        addTo(lanes, targets[0]?.[0] ?? `none:${row.connection_id}/${row.update_id}`, route(row, targets))
       }
-      yield* Effect.forEach(lanes.values(), (steps) => Effect.all(steps, { discard: true }), {
-        concurrency: "unbounded",
-        discard: true
-      })
+      yield* runLanes(lanes)
+      return rows.length
+    })
+
+    const applyMail = (row: MailRow) => {
+      const cause = `mail:${row.id}`
+      return host.deliver(row.actorKey, row.event, cause, row.timer).pipe(
+        Effect.zipRight(Metric.increment(Metric.tagged(mailTotal, "result", "delivered"))),
+        Effect.catchAll((failed) =>
+          Effect.logWarning(`router: ${cause} (${row.source}) dead-lettered: ${failed.message}`).pipe(
+            Effect.zipRight(mailbox.bury(row, failed.message)),
+            Effect.zipRight(Metric.increment(Metric.tagged(mailTotal, "result", "dead"))),
+            Effect.annotateLogs(stepAnnotations(row.actorKey, cause))
+          )
+        )
+      )
+    }
+
+    const drainMail = Effect.gen(function* () {
+      const rows = yield* mailbox.pending(config.batch)
+      const lanes = new Map<string, Array<Effect.Effect<void>>>()
+      for (const row of rows) addTo(lanes, row.actorKey, applyMail(row))
+      yield* runLanes(lanes)
       return rows.length
     })
 
@@ -115,17 +158,25 @@ export class Router extends Effect.Service<Router>()("app/Router", {
       Effect.retry(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
     )
-    yield* Queue.offer(wake, undefined).pipe(
+    yield* pg.listen(mailChannel).pipe(
+      Stream.runForEach(() => Queue.offer(wakeMail, undefined)),
+      Effect.retry(Schedule.spaced(config.pollInterval)),
+      Effect.forkScoped
+    )
+    yield* Effect.all([Queue.offer(wake, undefined), Queue.offer(wakeMail, undefined)]).pipe(
       Effect.repeat(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
     )
-    yield* Queue.take(wake).pipe(
-      Effect.zipRight(drain.pipe(Effect.repeat({ while: (count) => count === config.batch }))),
-      Effect.catchAllCause((cause) => Effect.logError("Router: draining the inbox failed", cause)),
-      Effect.forever,
-      Effect.forkScoped
-    )
+    const loop = (signal: Queue.Queue<void>, pass: Effect.Effect<number>, what: string) =>
+      Queue.take(signal).pipe(
+        Effect.zipRight(pass.pipe(Effect.repeat({ while: (count) => count === config.batch }))),
+        Effect.catchAllCause((cause) => Effect.logError(`Router: draining the ${what} failed`, cause)),
+        Effect.forever,
+        Effect.forkScoped
+      )
+    yield* loop(wake, drain, "inbox")
+    yield* loop(wakeMail, drainMail, "actor mail")
     return {} as const
   }),
-  dependencies: [ActorHost.Default]
+  dependencies: [ActorHost.Default, Mailbox.Default]
 }) {}

@@ -48,9 +48,40 @@ export interface OutboxSend {
   readonly chatId: number
   readonly method: string
   readonly params: Readonly<Record<string, unknown>>
+  /**
+   * When set, the call's outcome comes back to the actor as mail: `{ type: replyAs, outboxId,
+   * messageId, result }` once sent, or a `delivery.failed` event if Telegram refused it.
+   */
+  readonly replyAs?: string
 }
 
 export const isOutboxSend = (event: AnyEventObject): event is OutboxSend => event.type === "outbox.send"
+
+/**
+ * The reserved emitted event by which a machine sets a durable timer: after `delayMs`, `event`
+ * comes back to the actor (as mail), unless the actor sets `name` again or cancels it first.
+ */
+export interface TimerSet {
+  readonly type: "timer.set"
+  readonly name: string
+  readonly delayMs: number
+  readonly event: { readonly type: string }
+}
+
+/** The reserved emitted event that cancels the actor's timer `name` (nothing happens if none is set). */
+export interface TimerCancel {
+  readonly type: "timer.cancel"
+  readonly name: string
+}
+
+/** The reserved emitted events the host acts on instead of journalling them. */
+export const isReserved = (event: AnyEventObject): boolean =>
+  event.type === "outbox.send" || event.type === "timer.set" || event.type === "timer.cancel"
+
+/** A timer change a step commits, in the order the machine emitted them. */
+export type TimerChange =
+  | { readonly _tag: "Set"; readonly set: TimerSet; readonly generation: string }
+  | { readonly _tag: "Cancel"; readonly name: string }
 
 /** What one step decided, ready to be committed. */
 export interface Step {
@@ -62,8 +93,11 @@ export interface Step {
   readonly snapshot: StoredSnapshot
   readonly journal: ReadonlyArray<AnyEventObject>
   readonly outbox: ReadonlyArray<OutboxEntry>
+  readonly timers: ReadonlyArray<TimerChange>
   /** The inbox row the cause names, marked done with the step. */
   readonly inbox: { readonly connection: string; readonly updateId: number } | undefined
+  /** The `actor_mail` row the cause names, marked done with the step. */
+  readonly mail: number | undefined
 }
 
 /** The `actor_snapshot.snapshot` JSON. */
@@ -71,6 +105,8 @@ export interface StoredSnapshot {
   readonly state: unknown
   /** The last causes applied (newest last): a cause found here is a replay. */
   readonly causes: ReadonlyArray<string>
+  /** The generation of each durable timer the actor has set and not seen fire or cancelled, by name. */
+  readonly timers?: Readonly<Record<string, string>>
 }
 
 /** What `deliver` answers. */
@@ -92,6 +128,20 @@ export const inboxRowOf = (cause: string): Step["inbox"] => {
   return match === null ? undefined : { connection: match[1]!, updateId: Number(match[2]) }
 }
 
+/** The `actor_mail` row a `mail:<id>` cause names. */
+export const mailRowOf = (cause: string): number | undefined => {
+  const match = /^mail:(\d+)$/.exec(cause)
+  return match === null ? undefined : Number(match[1])
+}
+
+/** The log annotations of a step: the actor and the cause, and for an inbox cause its update. */
+export const stepAnnotations = (key: string, cause: string): Record<string, string> => {
+  const inbox = inboxRowOf(cause.replace(/#\d+$/, ""))
+  return inbox === undefined
+    ? { actor: key, cause }
+    : { actor: key, cause, update: `${inbox.connection}/${inbox.updateId}` }
+}
+
 /** Turns the reserved sends of a step into outbox entries. */
 export const outboxEntries = (
   key: string,
@@ -104,7 +154,8 @@ export const outboxEntries = (
     method: send.method,
     params: send.params,
     actorKey: key,
-    cause
+    cause,
+    ...(send.replyAs === undefined ? {} : { replyAs: send.replyAs })
   }))
 
 /** The ActorHost's settings. */

@@ -3,6 +3,7 @@ import { Chunk, Deferred, Effect, Exit, Queue } from "effect"
 import { Outbox } from "../telegram/Outbox.ts"
 import { SnapshotStore } from "./SnapshotStore.ts"
 import { ActorHostConfig, type Step } from "./Step.ts"
+import { Timers } from "./Timers.ts"
 
 interface Pending {
   readonly step: Step
@@ -10,8 +11,8 @@ interface Pending {
 }
 
 /**
- * Commits actors' steps: each step's snapshot, journal rows, outbox rows and inbox row in one
- * transaction. Steps ready at the same time (of different keys) share a transaction: up to
+ * Commits actors' steps: each step's snapshot, journal rows, outbox rows, timer changes and inbox
+ * or mail row in one transaction. Steps ready at the same time (of different keys) share a transaction: up to
  * `maxBatch` of them, with `committers` transactions running at once. Should a shared transaction
  * fail, its steps are committed again one by one, so one bad step fails alone.
  */
@@ -20,6 +21,7 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
     const sql = yield* SqlClient.SqlClient
     const snapshots = yield* SnapshotStore
     const outbox = yield* Outbox
+    const timers = yield* Timers
     const config = yield* ActorHostConfig
     const queue = yield* Effect.acquireRelease(Queue.unbounded<Pending>(), Queue.shutdown)
 
@@ -45,6 +47,22 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
               and update_id in ${sql.in(inbox.map((row) => row.updateId))}
               and connection_id || '/' || update_id in ${sql.in(inbox.map((row) => `${row.connection}/${row.updateId}`))}
               and status = 'pending'`
+        const mail = steps.flatMap((step) => (step.mail === undefined ? [] : [step.mail]))
+        if (mail.length > 0)
+          yield* sql`update actor_mail set status = 'done', done_at = now() where id in ${sql.in(mail)}`
+        for (const step of steps)
+          for (const change of step.timers)
+            yield* change._tag === "Set"
+              ? timers.set(
+                  {
+                    key: step.key,
+                    name: change.set.name,
+                    delay: change.set.delayMs,
+                    event: change.set.event
+                  },
+                  change.generation
+                )
+              : timers.cancel(step.key, change.name)
       }).pipe(sql.withTransaction, Effect.withSpan("StepCommitter.write"))
 
     const commitBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<void> =>
@@ -75,5 +93,5 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
 
     return { commit } as const
   }),
-  dependencies: [SnapshotStore.Default, Outbox.Default]
+  dependencies: [SnapshotStore.Default, Outbox.Default, Timers.Default]
 }) {}

@@ -26,7 +26,11 @@ export const fromEffect = <TOutput, TInput = NonReducibleUnknown, E = unknown, R
   effect: (args: FromEffectArgs<TInput>) => Effect.Effect<TOutput, E, R>
 ): PromiseActorLogic<TOutput, TInput> =>
   fromPromise<TOutput, TInput>(async ({ input, self, signal }) => {
-    const exit = await Runtime.runPromiseExit(runtime)(effect({ input, self }), { signal })
+    // Log lines carry the key of the actor that invoked the effect (the root actor's id).
+    let root: AnyActorRef = self
+    while (root._parent !== undefined) root = root._parent
+    const annotated = Effect.annotateLogs(effect({ input, self }), { actor: root.id })
+    const exit = await Runtime.runPromiseExit(runtime)(annotated, { signal })
     if (Exit.isSuccess(exit)) return exit.value
     throw Cause.squash(exit.cause)
   })

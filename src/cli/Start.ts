@@ -3,7 +3,9 @@ import { Command } from "@effect/cli"
 import { HttpServer } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { ActorHost } from "../actors/ActorHost.ts"
+import { Mailbox } from "../actors/Mailbox.ts"
 import { Router } from "../actors/Router.ts"
+import { TimerScheduler } from "../actors/TimerScheduler.ts"
 import { AppConfig } from "../Config.ts"
 import { loadManifest, type Manifest } from "../plugins/Manifest.ts"
 import { demoWorld } from "../sandbox/Demo.ts"
@@ -31,7 +33,11 @@ const StartLive = Layer.mergeAll(
  * are built in `serve`'s scope once the migrations are applied; closing that scope stops them
  * first, before the Gateway, the sandbox, the ActorHost and the database go.
  */
-const RuntimeLive = Layer.mergeAll(Router.DefaultWithoutDependencies, Sender.Default)
+const RuntimeLive = Layer.mergeAll(
+  Router.DefaultWithoutDependencies.pipe(Layer.provide(Mailbox.Default)),
+  Sender.Default,
+  TimerScheduler.Default
+)
 
 const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
   const config = yield* AppConfig
@@ -63,7 +69,9 @@ const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
   }
   // Built last, so it is released first: the Sender's calls in flight finish while the sandbox is still up.
   yield* Layer.build(RuntimeLive)
-  yield* Effect.logInfo("runtime: router (inbox → actors) and sender (outbox → Telegram) running")
+  yield* Effect.logInfo(
+    "runtime: router (inbox and mail → actors), timers and sender (outbox → Telegram) running"
+  )
   const url = displayUrl((yield* HttpServer.HttpServer).address)
   yield* Effect.logInfo(
     `Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz, metrics: ${url}/metrics)`

@@ -102,6 +102,8 @@ interface Counts {
   readonly lag: number
   readonly journal: number
   readonly outbox: number
+  readonly mail: number
+  readonly timers: number
   readonly passivated: number
 }
 
@@ -132,6 +134,8 @@ export const MetricsRoutes = AppRouter.use((router) =>
           coalesce((select extract(epoch from now() - min(received_at)) from inbox where status = 'pending'), 0)::float8 as lag,
           (select count(*) from journal)::float8 as journal,
           (select count(*) from outbox where status = 'pending')::float8 as outbox,
+          (select count(*) from actor_mail where status = 'pending')::float8 as mail,
+          (select count(*) from timer)::float8 as timers,
           (select count(*) from actor_snapshot
             where actor_key not in (select jsonb_array_elements_text(${JSON.stringify(live)}::jsonb)))::float8 as passivated`.pipe(
         Effect.timeout("5 seconds"),
@@ -163,6 +167,8 @@ export const MetricsRoutes = AppRouter.use((router) =>
             ),
             gauge("backline_journal_rows", "Rows in the journal", row.journal),
             gauge("backline_outbox_pending", "Outbox rows waiting to be sent", row.outbox),
+            gauge("backline_mail_pending", "Actor mail (timers, results, commands) waiting", row.mail),
+            gauge("backline_timers_pending", "Durable timers set and not yet due", row.timers),
             gauge(
               "backline_actors_passivated",
               "Actors with a stored snapshot that are not in memory",

@@ -2,6 +2,7 @@ import { Migrator, SqlClient } from "@effect/sql"
 import { Effect, Ref } from "effect"
 import m0001 from "./migrations/0001_instance.ts"
 import m0002 from "./migrations/0002_runtime.ts"
+import m0003 from "./migrations/0003_mail.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -9,7 +10,8 @@ import m0002 from "./migrations/0002_runtime.ts"
  */
 export const migrations = Migrator.fromRecord({
   "0001_instance": m0001,
-  "0002_runtime": m0002
+  "0002_runtime": m0002,
+  "0003_mail": m0003
 })
 
 const migrate = Migrator.make({})

@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Option } from "effect"
+import { mailChannel } from "../actors/Mailbox.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 
 /** A Bot API call someone decided to make: `method` with `params` as a connection's bot, in `chatId`. */
@@ -11,6 +12,8 @@ export interface OutboxEntry {
   /** The actor that decided the call; a `delivery.failed` event goes to its journal. */
   readonly actorKey?: string
   readonly cause?: string
+  /** The event type the call's result is mailed back to `actorKey` as (see `OutboxSend.replyAs`). */
+  readonly replyAs?: string
 }
 
 /** A pending row as the Sender sees it. */
@@ -21,13 +24,16 @@ export interface OutboxRow {
   readonly method: string
   readonly params: Readonly<Record<string, unknown>>
   readonly actorKey: string | null
+  /** The event type the result is mailed back to `actorKey` as, if it asked. */
+  readonly replyAs: string | null
   readonly attempts: number
   /** Not to be sent before (after a 429 or a transient failure). */
   readonly notBefore: Date | null
 }
 
-/** What the `delivery.failed` journal event says. */
+/** What the `delivery.failed` journal event (and mail, for an actor that asked) says. */
 export interface DeliveryFailed {
+  readonly type: "delivery.failed"
   readonly outbox_id: number
   readonly connection_id: string
   readonly chat_id: number
@@ -43,6 +49,7 @@ interface Raw {
   readonly method: string
   readonly params: Record<string, unknown>
   readonly actor_key: string | null
+  readonly reply_as: string | null
   readonly attempts: number
   readonly not_before: Date | null
 }
@@ -54,6 +61,7 @@ const fromRaw = (raw: Raw): OutboxRow => ({
   method: raw.method,
   params: raw.params,
   actorKey: raw.actor_key,
+  replyAs: raw.reply_as,
   attempts: raw.attempts,
   notBefore: raw.not_before
 })
@@ -68,7 +76,7 @@ export const outboxChannel = "outbox"
 export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const columns = sql`id, connection_id, chat_id, method, params, actor_key, attempts, not_before`
+    const columns = sql`id, connection_id, chat_id, method, params, actor_key, reply_as, attempts, not_before`
     const rows = (effect: Effect.Effect<ReadonlyArray<Raw>, unknown>) =>
       effect.pipe(
         Effect.map((found) => found.map(fromRaw)),
@@ -90,7 +98,8 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
           method: entry.method,
           params: JSON.stringify(entry.params),
           actor_key: entry.actorKey ?? null,
-          cause: entry.cause ?? null
+          cause: entry.cause ?? null,
+          reply_as: entry.replyAs ?? null
         }))
       )} returning id`.pipe(Effect.orDie)
       yield* sql`select pg_notify(${outboxChannel}, ${entries[0]!.connection})`.pipe(Effect.orDie)
@@ -109,10 +118,26 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         where connection_id = ${connection} and chat_id = ${chatId} and status = 'pending'
         order by id limit 1`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
 
-    /** Marks `row` sent with Telegram's result (and its message id); answers the lane's next row. */
+    // For a row whose actor asked for the outcome: the mail carrying it, in the settling statement.
+    const reply = (row: OutboxRow, event: object) =>
+      row.replyAs === null || row.actorKey === null
+        ? sql`select 1`
+        : sql`insert into actor_mail (actor_key, source, event)
+            values (${row.actorKey}, ${`outbox:${row.id}`}, ${JSON.stringify(event)}::jsonb)`
+    const notifyReply = (row: OutboxRow) =>
+      row.replyAs === null || row.actorKey === null
+        ? Effect.void
+        : sql`select pg_notify(${mailChannel}, ${row.actorKey})`.pipe(Effect.asVoid, Effect.orDie)
+
+    /**
+     * Marks `row` sent with Telegram's result (and its message id), mailing the result to its actor
+     * if it asked; answers the lane's next row.
+     */
     const sent = (row: OutboxRow, result: unknown, messageId: number | undefined) =>
       rows(sql<Raw>`
-        with done as (
+        with replied as (
+          ${reply(row, { type: row.replyAs, outboxId: row.id, messageId: messageId ?? null, result: result ?? null })}
+        ), done as (
           update outbox set status = 'sent', result = ${JSON.stringify(result ?? null)}::jsonb, sent_at = now(),
             attempts = attempts + 1, error = null
           where id = ${row.id} returning id, connection_id, chat_id
@@ -122,7 +147,10 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
           where ${messageId ?? null}::bigint is not null
           on conflict (outbox_id) do nothing
         )
-        ${nextAfter(row)}`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
+        ${nextAfter(row)}`).pipe(
+        Effect.map((found) => Option.fromNullable(found[0])),
+        Effect.tap(() => notifyReply(row))
+      )
 
     /**
      * Marks `row` failed with Telegram's description and, in the same statement, appends a
@@ -130,6 +158,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
      */
     const failed = (row: OutboxRow, code: number, description: string) => {
       const event: DeliveryFailed = {
+        type: "delivery.failed",
         outbox_id: row.id,
         connection_id: row.connection,
         chat_id: row.chatId,
@@ -138,7 +167,9 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         description
       }
       return rows(sql<Raw>`
-        with done as (
+        with replied as (
+          ${reply(row, event)}
+        ), done as (
           update outbox set status = 'failed', error = ${description}, attempts = attempts + 1 where id = ${row.id}
         ), logged as (
           insert into journal (actor_key, cause, ordinal, type, event)
@@ -146,7 +177,10 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
             ${JSON.stringify(event)}::jsonb)
           on conflict do nothing
         )
-        ${nextAfter(row)}`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
+        ${nextAfter(row)}`).pipe(
+        Effect.map((found) => Option.fromNullable(found[0])),
+        Effect.tap(() => notifyReply(row))
+      )
     }
 
     /** Leaves `row` pending until `notBefore`, noting why (and counting the attempt, unless a 429). */

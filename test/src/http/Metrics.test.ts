@@ -4,6 +4,7 @@ import { layer } from "@effect/vitest"
 import { Effect, Layer, Metric, Option } from "effect"
 import { expect } from "vitest"
 import { ActorHost } from "../../../src/actors/ActorHost.ts"
+import { Mailbox } from "../../../src/actors/Mailbox.ts"
 import { Router } from "../../../src/actors/Router.ts"
 import { AppConfig } from "../../../src/Config.ts"
 import { displayUrl, HttpLive } from "../../../src/http/Http.ts"
@@ -70,6 +71,8 @@ layer(Live, { timeout: 60_000, excludeTestServices: true })("GET /metrics", (it)
         backline_inbox_lag_seconds: "gauge",
         backline_journal_rows: "gauge",
         backline_outbox_pending: "gauge",
+        backline_mail_pending: "gauge",
+        backline_timers_pending: "gauge",
         backline_actors_active: "gauge",
         backline_actors_passivated: "gauge",
         backline_telegram_sends_total: "counter",
@@ -84,6 +87,8 @@ layer(Live, { timeout: 60_000, excludeTestServices: true })("GET /metrics", (it)
         backline_inbox_lag_seconds: 0,
         backline_journal_rows: 0,
         backline_outbox_pending: 0,
+        backline_mail_pending: 0,
+        backline_timers_pending: 0,
         backline_actors_active: 0,
         backline_actors_passivated: 0
       })
@@ -107,7 +112,7 @@ layer(Live, { timeout: 60_000, excludeTestServices: true })("GET /metrics", (it)
       expect(waiting.get("backline_actors_passivated")).toBe(1)
 
       // The Router takes both: one to the group actor (journalled), one without an actor.
-      yield* Layer.build(Router.DefaultWithoutDependencies)
+      yield* Layer.build(Router.DefaultWithoutDependencies.pipe(Layer.provide(Mailbox.Default)))
       yield* eventually(
         Effect.map(scrape, ({ samples }) => samples.get('backline_inbox_updates{status="done"}') === 2),
         "10 seconds"

@@ -245,6 +245,7 @@ layer(Env, { timeout: 120_000, excludeTestServices: true })("Sender", (it) => {
         ordinal: 0,
         type: "delivery.failed",
         event: {
+          type: "delivery.failed",
           outbox_id: ids[0],
           connection_id: connection,
           chat_id: group,
