@@ -1,5 +1,7 @@
 import type { AnyStateMachine, EmittedFrom, EventFromLogic } from "xstate"
+import type { Reserved } from "../src/domain/Reserved.ts"
 import { connectionMachine } from "./connection.machine.ts"
+import { dialogMachine } from "./dialog.machine.ts"
 import { groupMachine } from "./group.machine.ts"
 
 export type { ConnectionContext, ConnectionEmitted, ConnectionEvent } from "./connection.machine.ts"
@@ -11,7 +13,15 @@ export type {
   TopicEntry,
   TopicKind
 } from "./group.machine.ts"
-export { connectionMachine, groupMachine }
+export type {
+  ClientWrote,
+  DialogContext,
+  DialogEmitted,
+  DialogEvent,
+  DialogStatus,
+  TopicOpened
+} from "./dialog.machine.ts"
+export { connectionMachine, dialogMachine, groupMachine }
 
 /**
  * One actor kind: its machine and the version of that machine's snapshot shape. Bump `version`
@@ -46,14 +56,15 @@ export interface MachineEntry {
  */
 export const machines = {
   group: { machine: groupMachine, version: 1 },
-  connection: { machine: connectionMachine, version: 1 }
+  connection: { machine: connectionMachine, version: 1 },
+  dialog: { machine: dialogMachine, version: 1 }
 } as const satisfies Readonly<Record<string, MachineEntry>>
 
 /** A registry of machines by kind (`machines`, or another one in tests). */
 export type MachineRegistry = Readonly<Record<string, MachineEntry>>
 
 /**
- * An actor kind: `"group" | "connection"`.
+ * An actor kind: `"group" | "connection" | "dialog"`.
  *
  * @example
  * const kind: ActorKind = "group"
@@ -69,12 +80,13 @@ export type ActorKind = keyof typeof machines
  * }
  * type Status = EmittedBy<"connection">["type"] // "connection.online" | "connection.floodWaiting" | ...
  */
-export type EmittedBy<K extends ActorKind> = EmittedFrom<(typeof machines)[K]["machine"]>
+export type EmittedBy<K extends ActorKind> = Exclude<EmittedFrom<(typeof machines)[K]["machine"]>, Reserved>
 
 /** Events each kind accepts that are orders, not facts from Telegram: what plugins may send. */
 interface Commands {
   group: Extract<EventFromLogic<typeof groupMachine>, { type: "group.setTopicKind" }>
   connection: Extract<EventFromLogic<typeof connectionMachine>, { type: "connection.start" }>
+  dialog: never
 }
 
 /**

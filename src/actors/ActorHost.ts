@@ -143,6 +143,11 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
           journal: emitted.filter((event) => !isReserved(event)),
           outbox: outboxEntries(key, cause, emitted.filter(isOutboxSend)),
           timers: changes,
+          claims: emitted.flatMap((event) =>
+            event.type === "topic.claim"
+              ? [{ chatId: Number(event["chatId"]), threadId: Number(event["threadId"]) }]
+              : []
+          ),
           inbox: inboxRowOf(cause),
           mail: mailRowOf(cause)
         })

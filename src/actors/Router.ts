@@ -1,27 +1,48 @@
 import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Either, Metric, Queue, Schedule, Stream } from "effect"
 import { decodeUpdate, type DomainEvent } from "../domain/Events.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ActorHost } from "./ActorHost.ts"
 import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
 import { stepAnnotations } from "./Step.ts"
+import { Notifications } from "../sql/Notifications.ts"
 
 /** The Router's settings. */
 export class RouterConfig extends Context.Reference<RouterConfig>()("app/RouterConfig", {
   defaultValue: () => ({ pollInterval: Duration.seconds(1), batch: 500 })
 }) {}
 
+/** What routing needs beyond the event: each connection's backend group and the claimed topics. */
+export interface RouteContext {
+  /** Backend group id by connection id, for connections that have one. */
+  readonly backendGroups: ReadonlyMap<string, number>
+  /** The actor owning a claimed topic, by `<chatId>:<threadId>`. */
+  readonly topicOwners: ReadonlyMap<string, string>
+}
+
 /**
- * The actor an event goes to: a group or supergroup's events to `group:<chatId>`. Private chats
- * will go to `dialog:<connection>:<peerId>` actors; until those exist they, and channel posts,
- * have no actor.
+ * The actor an event goes to, with the event as delivered. A private chat's events go to
+ * `dialog:<connection>:<peerId>` (carrying `backendGroup`) when the connection has a backend group;
+ * a claimed topic's events to its owner (a dialog's topic to that dialog); other group and
+ * supergroup events to `group:<chatId>`. Channel posts, and private chats of a connection without
+ * a backend group, have no actor.
  */
-export const actorKeyOf = (event: DomainEvent): string | undefined => {
+export const routeOf = (
+  event: DomainEvent,
+  context: RouteContext
+): readonly [string, DomainEvent | (DomainEvent & { readonly backendGroup: number })] | undefined => {
   const chat = "chat" in event ? event.chat : undefined
-  return chat !== undefined && (chat.type === "group" || chat.type === "supergroup")
-    ? `group:${chat.id}`
-    : undefined
+  if (chat === undefined) return undefined
+  if (chat.type === "private") {
+    const group = context.backendGroups.get(event.connection)
+    return group === undefined
+      ? undefined
+      : [`dialog:${event.connection}:${chat.id}`, { ...event, backendGroup: group }]
+  }
+  if (chat.type !== "group" && chat.type !== "supergroup") return undefined
+  const threadId = "threadId" in event ? event.threadId : undefined
+  const owner = threadId === undefined ? undefined : context.topicOwners.get(`${chat.id}:${threadId}`)
+  return [owner ?? `group:${chat.id}`, event]
 }
 
 /** Inbox rows this process has settled, by `result` (delivered, no_actor, dead), for `/metrics`. */
@@ -67,7 +88,7 @@ interface Row {
 export class Router extends Effect.Service<Router>()("app/Router", {
   scoped: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const pg = yield* PgClient.PgClient
+    const notifications = yield* Notifications
     const host = yield* ActorHost
     const mailbox = yield* Mailbox
     const config = yield* RouterConfig
@@ -81,6 +102,30 @@ export class Router extends Effect.Service<Router>()("app/Router", {
         Effect.asVoid,
         Effect.orDie
       )
+
+    const routeContext = (events: ReadonlyArray<DomainEvent>) =>
+      Effect.gen(function* () {
+        const groups = yield* sql<{ id: string; backend_group_id: string }>`
+          select id, backend_group_id from connection where backend_group_id is not null`
+        const topics = events.flatMap((event) => {
+          const chat = "chat" in event ? event.chat : undefined
+          const thread = "threadId" in event ? event.threadId : undefined
+          return chat === undefined || chat.type === "private" || thread === undefined
+            ? []
+            : [{ chat: chat.id, thread }]
+        })
+        const owners =
+          topics.length === 0
+            ? []
+            : yield* sql<{ chat_id: string; thread_id: string; actor_key: string }>`
+                select chat_id, thread_id, actor_key from topic_owner
+                where (chat_id, thread_id) in (
+                  select * from unnest(${topics.map((topic) => topic.chat)}::bigint[], ${topics.map((topic) => topic.thread)}::bigint[]))`
+        return {
+          backendGroups: new Map(groups.map((row) => [row.id, Number(row.backend_group_id)])),
+          topicOwners: new Map(owners.map((row) => [`${row.chat_id}:${row.thread_id}`, row.actor_key]))
+        } satisfies RouteContext
+      }).pipe(Effect.orDie)
 
     const route = Effect.fn("Router.route")(function* (
       row: Row,
@@ -115,15 +160,19 @@ export class Router extends Effect.Service<Router>()("app/Router", {
       const rows = yield* sql<Row>`
         select connection_id, update_id, payload from inbox where status = 'pending'
         order by received_at, connection_id, update_id limit ${config.batch}`.pipe(Effect.orDie)
+      const decoded = rows.map(
+        (row) =>
+          [
+            row,
+            Either.getOrElse(decodeUpdate(ConnectionId.make(row.connection_id), row.payload), () => [])
+          ] as const
+      )
+      const context = yield* routeContext(decoded.flatMap(([, events]) => events))
       const lanes = new Map<string, Array<Effect.Effect<void>>>()
-      for (const row of rows) {
-        const events = Either.getOrElse(
-          decodeUpdate(ConnectionId.make(row.connection_id), row.payload),
-          () => []
-        )
+      for (const [row, events] of decoded) {
         const targets = events.flatMap((event) => {
-          const key = actorKeyOf(event)
-          return key === undefined ? [] : [[key, event] as const]
+          const route = routeOf(event, context)
+          return route === undefined ? [] : [route]
         })
         addTo(lanes, targets[0]?.[0] ?? `none:${row.connection_id}/${row.update_id}`, route(row, targets))
       }
@@ -153,12 +202,12 @@ export class Router extends Effect.Service<Router>()("app/Router", {
       return rows.length
     })
 
-    yield* pg.listen("inbox").pipe(
+    yield* notifications.listen("inbox").pipe(
       Stream.runForEach(() => Queue.offer(wake, undefined)),
       Effect.retry(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
     )
-    yield* pg.listen(mailChannel).pipe(
+    yield* notifications.listen(mailChannel).pipe(
       Stream.runForEach(() => Queue.offer(wakeMail, undefined)),
       Effect.retry(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
@@ -178,5 +227,5 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     yield* loop(wakeMail, drainMail, "actor mail")
     return {} as const
   }),
-  dependencies: [ActorHost.Default, Mailbox.Default]
+  dependencies: [ActorHost.Default, Mailbox.Default, Notifications.Default]
 }) {}

@@ -2,6 +2,7 @@ import { Context, Data, Duration } from "effect"
 import type { AnyEventObject } from "xstate"
 import { machines, type MachineRegistry } from "../../machines/index.ts"
 import { ConnectionId } from "../domain/Ids.ts"
+import type { OutboxSend, TimerSet } from "../domain/Reserved.ts"
 import type { OutboxEntry } from "../telegram/Outbox.ts"
 
 /** No machine is registered for the kind that starts `key`. */
@@ -38,45 +39,10 @@ export class ActorFailed extends Data.TaggedError("ActorFailed")<{
 
 export type DeliveryFailure = UnknownActorKind | SnapshotVersionMismatch | ActorFailed
 
-/**
- * The reserved emitted event by which a machine asks for a Bot API call. The host turns it into an
- * `outbox` row (with the actor's key and the step's cause) instead of a journal row.
- */
-export interface OutboxSend {
-  readonly type: "outbox.send"
-  readonly connection: string
-  readonly chatId: number
-  readonly method: string
-  readonly params: Readonly<Record<string, unknown>>
-  /**
-   * When set, the call's outcome comes back to the actor as mail: `{ type: replyAs, outboxId,
-   * messageId, result }` once sent, or a `delivery.failed` event if Telegram refused it.
-   */
-  readonly replyAs?: string
-}
+export type { OutboxSend, TimerCancel, TimerSet, TopicClaim } from "../domain/Reserved.ts"
+export { isReserved } from "../domain/Reserved.ts"
 
 export const isOutboxSend = (event: AnyEventObject): event is OutboxSend => event.type === "outbox.send"
-
-/**
- * The reserved emitted event by which a machine sets a durable timer: after `delayMs`, `event`
- * comes back to the actor (as mail), unless the actor sets `name` again or cancels it first.
- */
-export interface TimerSet {
-  readonly type: "timer.set"
-  readonly name: string
-  readonly delayMs: number
-  readonly event: { readonly type: string }
-}
-
-/** The reserved emitted event that cancels the actor's timer `name` (nothing happens if none is set). */
-export interface TimerCancel {
-  readonly type: "timer.cancel"
-  readonly name: string
-}
-
-/** The reserved emitted events the host acts on instead of journalling them. */
-export const isReserved = (event: AnyEventObject): boolean =>
-  event.type === "outbox.send" || event.type === "timer.set" || event.type === "timer.cancel"
 
 /** A timer change a step commits, in the order the machine emitted them. */
 export type TimerChange =
@@ -94,6 +60,8 @@ export interface Step {
   readonly journal: ReadonlyArray<AnyEventObject>
   readonly outbox: ReadonlyArray<OutboxEntry>
   readonly timers: ReadonlyArray<TimerChange>
+  /** Forum topics the actor claimed in this step (see `TopicClaim`). */
+  readonly claims: ReadonlyArray<{ readonly chatId: number; readonly threadId: number }>
   /** The inbox row the cause names, marked done with the step. */
   readonly inbox: { readonly connection: string; readonly updateId: number } | undefined
   /** The `actor_mail` row the cause names, marked done with the step. */

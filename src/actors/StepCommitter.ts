@@ -50,6 +50,17 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
         const mail = steps.flatMap((step) => (step.mail === undefined ? [] : [step.mail]))
         if (mail.length > 0)
           yield* sql`update actor_mail set status = 'done', done_at = now() where id in ${sql.in(mail)}`
+        const claims = steps.flatMap((step) =>
+          step.claims.map((claim) => ({
+            chat_id: claim.chatId,
+            thread_id: claim.threadId,
+            actor_key: step.key
+          }))
+        )
+        if (claims.length > 0)
+          yield* sql`
+            insert into topic_owner ${sql.insert(claims)}
+            on conflict (chat_id, thread_id) do update set actor_key = excluded.actor_key`
         for (const step of steps)
           for (const change of step.timers)
             yield* change._tag === "Set"

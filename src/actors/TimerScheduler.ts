@@ -1,6 +1,6 @@
-import { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Queue, Schedule, Stream } from "effect"
 import { timerChannel, Timers } from "./Timers.ts"
+import { Notifications } from "../sql/Notifications.ts"
 
 /** How the TimerScheduler looks for due timers. */
 export class TimerSchedulerConfig extends Context.Reference<TimerSchedulerConfig>()(
@@ -16,12 +16,12 @@ export class TimerSchedulerConfig extends Context.Reference<TimerSchedulerConfig
 export class TimerScheduler extends Effect.Service<TimerScheduler>()("app/TimerScheduler", {
   scoped: Effect.gen(function* () {
     const timers = yield* Timers
-    const pg = yield* PgClient.PgClient
+    const notifications = yield* Notifications
     const config = yield* TimerSchedulerConfig
     const wake = yield* Queue.sliding<void>(1)
     const poll = Duration.toMillis(config.pollInterval)
 
-    yield* pg.listen(timerChannel).pipe(
+    yield* notifications.listen(timerChannel).pipe(
       Stream.runForEach(() => Queue.offer(wake, undefined)),
       Effect.retry(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
@@ -41,5 +41,5 @@ export class TimerScheduler extends Effect.Service<TimerScheduler>()("app/TimerS
     yield* Effect.forever(tick).pipe(Effect.forkScoped)
     return {} as const
   }),
-  dependencies: [Timers.Default]
+  dependencies: [Timers.Default, Notifications.Default]
 }) {}

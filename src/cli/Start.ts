@@ -6,6 +6,11 @@ import { ActorHost } from "../actors/ActorHost.ts"
 import { Mailbox } from "../actors/Mailbox.ts"
 import { Router } from "../actors/Router.ts"
 import { TimerScheduler } from "../actors/TimerScheduler.ts"
+import { Timers } from "../actors/Timers.ts"
+import { Notifications } from "../sql/Notifications.ts"
+import { BotApi } from "../telegram/BotApi.ts"
+import { Outbox } from "../telegram/Outbox.ts"
+import { RateLimiter } from "../telegram/RateLimiter.ts"
 import { AppConfig } from "../Config.ts"
 import { loadManifest, type Manifest } from "../plugins/Manifest.ts"
 import { demoWorld } from "../sandbox/Demo.ts"
@@ -35,9 +40,11 @@ const StartLive = Layer.mergeAll(
  */
 const RuntimeLive = Layer.mergeAll(
   Router.DefaultWithoutDependencies.pipe(Layer.provide(Mailbox.Default)),
-  Sender.Default,
-  TimerScheduler.Default
-)
+  Sender.DefaultWithoutDependencies.pipe(
+    Layer.provide(Layer.mergeAll(Outbox.Default, BotApi.Default, RateLimiter.Default, Connections.Default))
+  ),
+  TimerScheduler.DefaultWithoutDependencies.pipe(Layer.provide(Timers.Default))
+).pipe(Layer.provide(Notifications.Default))
 
 const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
   const config = yield* AppConfig
@@ -61,7 +68,11 @@ const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
     const demo = demoWorld(sandbox.world)
     for (const line of describeDemo(demo)) yield* Effect.logInfo(line)
     // The demo bot is the connection, so the sandbox's updates flow through the real Gateway.
-    const bot = yield* (yield* Connections).add(Redacted.make(demo.bot.token), sandbox.apiRoot)
+    const bot = yield* (yield* Connections).add(
+      Redacted.make(demo.bot.token),
+      sandbox.apiRoot,
+      Option.some(demo.group.id)
+    )
     yield* (yield* Gateway).serve([bot])
   } else {
     yield* Effect.logInfo(`telegram: bot token set, Bot API at ${config.telegramApiRoot}`)

@@ -3,6 +3,7 @@ import { Effect, Ref } from "effect"
 import m0001 from "./migrations/0001_instance.ts"
 import m0002 from "./migrations/0002_runtime.ts"
 import m0003 from "./migrations/0003_mail.ts"
+import m0005 from "./migrations/0005_dialogs.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -11,7 +12,8 @@ import m0003 from "./migrations/0003_mail.ts"
 export const migrations = Migrator.fromRecord({
   "0001_instance": m0001,
   "0002_runtime": m0002,
-  "0003_mail": m0003
+  "0003_mail": m0003,
+  "0005_dialogs": m0005
 })
 
 const migrate = Migrator.make({})

@@ -30,11 +30,22 @@ export class Connections extends Effect.Service<Connections>()("app/Connections"
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
-    const add = Effect.fn("Connections.add")(function* (token: Redacted.Redacted<string>, apiRoot: string) {
+    /**
+     * Adds (or updates) a bot connection. `backendGroup` is the forum supergroup its clients'
+     * dialogs open topics in; without one, its private chats are stored but open no dialogs.
+     */
+    const add = Effect.fn("Connections.add")(function* (
+      token: Redacted.Redacted<string>,
+      apiRoot: string,
+      backendGroup: Option.Option<number> = Option.none()
+    ) {
       const id = botConnectionId(Redacted.value(token))
+      const group = Option.getOrNull(backendGroup)
       yield* sql`
-        insert into connection (id, kind, token, api_root) values (${id}, 'bot', ${Redacted.value(token)}, ${apiRoot})
-        on conflict (id) do update set token = excluded.token, api_root = excluded.api_root, enabled = true`.pipe(
+        insert into connection (id, kind, token, api_root, backend_group_id)
+        values (${id}, 'bot', ${Redacted.value(token)}, ${apiRoot}, ${group})
+        on conflict (id) do update set token = excluded.token, api_root = excluded.api_root, enabled = true,
+          backend_group_id = coalesce(excluded.backend_group_id, connection.backend_group_id)`.pipe(
         Effect.orDie
       )
       return { id, token, apiRoot } satisfies BotConnection
@@ -59,7 +70,7 @@ export class Connections extends Effect.Service<Connections>()("app/Connections"
       const config = yield* AppConfig
       return yield* Option.match(config.botToken, {
         onNone: () => Effect.succeed(Option.none<BotConnection>()),
-        onSome: (token) => Effect.map(add(token, config.telegramApiRoot), Option.some)
+        onSome: (token) => Effect.map(add(token, config.telegramApiRoot, config.backendGroupId), Option.some)
       })
     })
 

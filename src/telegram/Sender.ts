@@ -1,5 +1,4 @@
 import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
 import {
   Cache,
   Clock,
@@ -20,6 +19,7 @@ import { BotApi, type BotApiFailure } from "./BotApi.ts"
 import { Connections } from "./Connections.ts"
 import { Outbox, outboxChannel, type OutboxRow } from "./Outbox.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
+import { Notifications } from "../sql/Notifications.ts"
 
 /** How the Sender drains the outbox; tests shorten the intervals with `Layer.succeed(SenderConfig, {...})`. */
 export class SenderConfig extends Context.Reference<SenderConfig>()("app/SenderConfig", {
@@ -70,7 +70,7 @@ interface Lane {
 export class Sender extends Effect.Service<Sender>()("app/Sender", {
   scoped: Effect.gen(function* () {
     const config = yield* SenderConfig
-    const pg = yield* PgClient.PgClient
+    const notifications = yield* Notifications
     const sql = yield* SqlClient.SqlClient
     const outbox = yield* Outbox
     const botApi = yield* BotApi
@@ -204,7 +204,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     }).pipe(Effect.catchAllCause((cause) => Effect.logError("Sender: scan failed", cause)))
 
     const listening = yield* Deferred.make<void>()
-    yield* pg.listen(outboxChannel).pipe(
+    yield* notifications.listen(outboxChannel).pipe(
       Stream.runForEach(() =>
         Effect.zipRight(Deferred.succeed(listening, undefined), Queue.offer(wake, undefined))
       ),
@@ -233,5 +233,11 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     const poke = Queue.offer(wake, undefined).pipe(Effect.asVoid)
     return { poke } as const
   }),
-  dependencies: [Outbox.Default, BotApi.Default, RateLimiter.Default, Connections.Default]
+  dependencies: [
+    Outbox.Default,
+    BotApi.Default,
+    RateLimiter.Default,
+    Connections.Default,
+    Notifications.Default
+  ]
 }) {}

@@ -9,6 +9,7 @@ import { Router } from "../../../src/actors/Router.ts"
 import { ActorHostConfig } from "../../../src/actors/Step.ts"
 import { TimerScheduler, TimerSchedulerConfig } from "../../../src/actors/TimerScheduler.ts"
 import { Timers } from "../../../src/actors/Timers.ts"
+import { Notifications } from "../../../src/sql/Notifications.ts"
 import { Outbox } from "../../../src/telegram/Outbox.ts"
 import { eventually, MigratedDatabase } from "../../support/Gateway.ts"
 
@@ -75,8 +76,11 @@ const fastTimers = Layer.succeed(TimerSchedulerConfig, { pollInterval: Duration.
 /** One Backline process' runtime part: host, router and scheduler (the database outlives it). */
 const runtime = Layer.mergeAll(
   Router.DefaultWithoutDependencies.pipe(Layer.provide(Mailbox.Default)),
-  TimerScheduler.Default.pipe(Layer.provide(fastTimers))
-).pipe(Layer.provideMerge(ActorHost.Default.pipe(Layer.provide(settings))))
+  TimerScheduler.DefaultWithoutDependencies.pipe(Layer.provide(Layer.mergeAll(fastTimers, Timers.Default)))
+).pipe(
+  Layer.provide(Notifications.Default),
+  Layer.provideMerge(ActorHost.Default.pipe(Layer.provide(settings)))
+)
 
 const send = (event: AlarmEvent) =>
   Effect.flatMap(Mailbox, (mailbox) => mailbox.send("alarm:1", event, "test"))

@@ -103,4 +103,78 @@ describe("backline start runs the whole runtime", () => {
       expect(backline.stderr).toBe("")
     }
   }, 60_000)
+
+  it("a client's message opens a topic with the client card, and the operator's answer reaches the client", async () => {
+    const backline = new BacklineProcess(["start"], { DATABASE_URL: database.url, HTTP_PORT: "0" })
+    try {
+      const [, apiRoot] = await backline.waitFor(/Bot API root (http:\/\/\S+)/)
+      const [, botId] = await backline.waitFor(/demo bot: @\S+ \((\d+)\)/)
+      const [, groupId] = await backline.waitFor(/demo backend group: ".*" \((-\d+)\)/)
+      const [, operatorId] = await backline.waitFor(/demo operators: [^(]*\((\d+)\)/)
+      const [, clientName, clientId] = await backline.waitFor(/demo clients: ([^@(]+?) (?:@\S+ )?\((\d+)\)/)
+      await backline.running()
+      const control = `${apiRoot}/sandbox/v1`
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${control}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body)
+        })
+        expect(response.status).toBe(200)
+        return (await response.json()) as { message_id: number }
+      }
+      const messages = async (chat: string | undefined, as: string | undefined, thread?: number) => {
+        const query = `as=${as}${thread === undefined ? "" : `&message_thread_id=${thread}`}`
+        const response = await fetch(`${control}/chats/${chat}/messages?${query}`)
+        return (await response.json()) as Array<{ text?: string; from?: { id: number } }>
+      }
+
+      // A bare /start opens nothing; the first real message opens the topic.
+      await post("/messages", { from: Number(clientId), chat_id: Number(botId), text: "/start" })
+      await post("/messages", { from: Number(clientId), chat_id: Number(botId), text: "Where is my order?" })
+      await post("/messages", { from: Number(clientId), chat_id: Number(botId), text: "It is #1042" })
+      const topic = await eventually(async () => {
+        const response = await fetch(`${control}/chats/${groupId}/topics`)
+        const topics = (await response.json()) as Array<{ message_thread_id: number; name: string }>
+        return topics.find((found) => found.name === clientName)
+      })
+      const inTopic = await eventually(async () => {
+        // Leaving out the service message that opens the topic.
+        const found = (await messages(groupId, operatorId, topic.message_thread_id)).filter(
+          (message) => message.text !== undefined
+        )
+        return found.length >= 3 ? found : undefined
+      })
+      expect(inTopic.map((message) => message.text?.split("\n")[0])).toEqual([
+        `👤 ${clientName}`,
+        "Where is my order?",
+        "It is #1042"
+      ])
+
+      // The operator answers in the topic; an internal comment stays in the group.
+      await post("/messages", {
+        from: Number(operatorId),
+        chat_id: Number(groupId),
+        message_thread_id: topic.message_thread_id,
+        text: "/ checking the warehouse"
+      })
+      await post("/messages", {
+        from: Number(operatorId),
+        chat_id: Number(groupId),
+        message_thread_id: topic.message_thread_id,
+        text: "It ships today"
+      })
+      const seen = await eventually(async () => {
+        const found = await messages(botId, clientId)
+        return found.some((message) => message.text === "It ships today") ? found : undefined
+      })
+      expect(
+        seen.filter((message) => message.from?.id === Number(botId)).map((message) => message.text)
+      ).toEqual(["It ships today"])
+    } finally {
+      const exit = await backline.stop("SIGINT")
+      expect(exit).toEqual({ code: 0, signal: null })
+      expect(backline.stderr).toBe("")
+    }
+  }, 60_000)
 })

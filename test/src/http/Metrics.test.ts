@@ -9,6 +9,7 @@ import { Router } from "../../../src/actors/Router.ts"
 import { AppConfig } from "../../../src/Config.ts"
 import { displayUrl, HttpLive } from "../../../src/http/Http.ts"
 import { MetricsRoutes } from "../../../src/http/Metrics.ts"
+import { Notifications } from "../../../src/sql/Notifications.ts"
 import { sendsTotal } from "../../../src/telegram/Sender.ts"
 import { testConfig } from "../../support/Config.ts"
 import { eventually, MigratedDatabase } from "../../support/Gateway.ts"
@@ -112,7 +113,11 @@ layer(Live, { timeout: 60_000, excludeTestServices: true })("GET /metrics", (it)
       expect(waiting.get("backline_actors_passivated")).toBe(1)
 
       // The Router takes both: one to the group actor (journalled), one without an actor.
-      yield* Layer.build(Router.DefaultWithoutDependencies.pipe(Layer.provide(Mailbox.Default)))
+      yield* Layer.build(
+        Router.DefaultWithoutDependencies.pipe(
+          Layer.provide(Layer.mergeAll(Mailbox.Default, Notifications.Default))
+        )
+      )
       yield* eventually(
         Effect.map(scrape, ({ samples }) => samples.get('backline_inbox_updates{status="done"}') === 2),
         "10 seconds"
