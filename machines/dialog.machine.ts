@@ -1,28 +1,26 @@
-import { assign, emit, enqueueActions, setup } from "xstate"
+import { enqueueActions, setup } from "xstate"
+import type { DialogInbox } from "../src/domain/DialogSettings.ts"
 import type { MessageReceived, TelegramUser } from "../src/domain/Events.ts"
-import type { OutboxSend, TopicClaim } from "../src/domain/Reserved.ts"
+import type { OutboxSend, TimerCancel, TimerSet, TopicClaim } from "../src/domain/Reserved.ts"
+import {
+  cardOf,
+  commandOf,
+  openTopic,
+  retitle,
+  send,
+  startParamOf,
+  textOf,
+  toTopic,
+  topicGone,
+  welcomeOf,
+  type DialogContext,
+  type DialogStatus
+} from "./dialog.text.ts"
 
-/** Where a dialog stands: who wrote last, or (before its topic exists) whether it is being opened. */
-export type DialogStatus = "new" | "opening" | "awaitingTeam" | "answered"
+export type { DialogContext, DialogStatus } from "./dialog.text.ts"
 
-export interface DialogContext {
-  /** The connection the client writes to, e.g. `bot:7000000001`. */
-  readonly connection: string
-  /** The client's user id (the private chat's id). */
-  readonly peerId: number
-  /** The backend group the dialog's topic lives in; `null` until the first message names it. */
-  readonly groupId: number | null
-  readonly threadId: number | null
-  readonly client: TelegramUser | null
-  /** The parameter of the client's `/start <param>`, if any. */
-  readonly startParam: string | null
-  /** Client messages waiting for the topic to exist, in order. */
-  readonly waiting: ReadonlyArray<number>
-  readonly status: DialogStatus
-}
-
-/** A client's message, as the Router delivers it: with the connection's backend group. */
-export type ClientWrote = MessageReceived & { readonly backendGroup: number }
+/** A message as the Router delivers it to a dialog: with its connection's backend group and settings. */
+export type DialogMessage = MessageReceived & DialogInbox
 
 /** The created topic, mailed back for the `createForumTopic` call (`replyAs`). */
 export interface TopicOpened {
@@ -30,14 +28,21 @@ export interface TopicOpened {
   readonly result: { readonly message_thread_id: number; readonly name: string }
 }
 
+/** A call Telegram refused, mailed back for calls made with `reportFailure` or `replyAs`. */
 export interface DialogDeliveryFailed {
   readonly type: "delivery.failed"
   readonly method: string
   readonly code: number
   readonly description: string
+  readonly params?: Readonly<Record<string, unknown>>
 }
 
-export type DialogEvent = ClientWrote | MessageReceived | TopicOpened | DialogDeliveryFailed
+/** The AUTOCLOSE timer's event. */
+export interface AutoClose {
+  readonly type: "dialog.autoClose"
+}
+
+export type DialogEvent = DialogMessage | TopicOpened | DialogDeliveryFailed | AutoClose
 
 interface DialogRef {
   readonly connection: string
@@ -51,8 +56,17 @@ export type DialogEmitted =
   | (DialogRef & { readonly type: "dialog.opened"; readonly client: TelegramUser | null })
   | (DialogRef & { readonly type: "dialog.clientWrote"; readonly messageId: number })
   | (DialogRef & { readonly type: "dialog.teamAnswered"; readonly messageId: number; readonly by: number })
+  | (DialogRef & {
+      readonly type: "dialog.statusChanged"
+      readonly status: DialogStatus
+      readonly by: number | null
+    })
+  | (DialogRef & { readonly type: "dialog.topicRecreated"; readonly previousThreadId: number })
+  | (DialogRef & { readonly type: "dialog.clientBlocked" })
   | OutboxSend
   | TopicClaim
+  | TimerSet
+  | TimerCancel
 
 const types = {} as {
   context: DialogContext
@@ -67,44 +81,6 @@ const parseKey = (key: string) => {
   return { connection: parts.slice(1, -1).join(":"), peerId: Number(parts.at(-1)) }
 }
 
-const fromClient = (context: DialogContext, event: DialogEvent): event is ClientWrote =>
-  event.type === "message.received" && event.chat.type === "private" && event.chat.id === context.peerId
-
-const textOf = (event: MessageReceived) => event.message.text ?? event.message.caption ?? ""
-
-/** An operator's message in the topic that goes to the client (not a command, comment or bot). */
-const guardTeam = (context: DialogContext, event: DialogEvent) =>
-  event.type === "message.received" &&
-  event.chat.id === context.groupId &&
-  event.from?.is_bot === false &&
-  !textOf(event).startsWith("/")
-
-/** `/start` alone opens nothing; `/start <param>` records the parameter (and opens nothing either). */
-const startParamOf = (event: ClientWrote): string | null | undefined => {
-  const match = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/.exec(textOf(event))
-  return match === null ? undefined : (match[1] ?? null)
-}
-
-const titleOf = (client: TelegramUser | null, peerId: number) =>
-  (client === null
-    ? `Client ${peerId}`
-    : [client.first_name, client.last_name].filter(Boolean).join(" ")
-  ).slice(0, 128)
-
-const cardOf = (context: DialogContext) => {
-  const client = context.client
-  const lines = [
-    `👤 ${titleOf(client, context.peerId)}`,
-    client?.username === undefined ? null : `@${client.username}`,
-    `id ${context.peerId}`,
-    client?.language_code === undefined ? null : `language ${client.language_code}`,
-    client?.is_premium === true ? "Telegram Premium" : null,
-    context.startParam === null ? null : `/start ${context.startParam}`,
-    `via ${context.connection}`
-  ]
-  return lines.filter((line) => line !== null).join("\n")
-}
-
 const refOf = (context: DialogContext): DialogRef => ({
   connection: context.connection,
   peerId: context.peerId,
@@ -112,32 +88,189 @@ const refOf = (context: DialogContext): DialogRef => ({
   threadId: context.threadId!
 })
 
-const send = (
-  context: DialogContext,
-  chatId: number,
-  method: string,
-  params: Record<string, unknown>
-): OutboxSend => ({ type: "outbox.send", connection: context.connection, chatId, method, params })
+const isClient = (context: DialogContext, event: DialogEvent): event is DialogMessage =>
+  event.type === "message.received" && event.chat.type === "private" && event.chat.id === context.peerId
 
-/** Copies a client message into the dialog's topic. */
-const toTopic = (context: DialogContext, messageId: number) =>
-  send(context, context.groupId!, "copyMessage", {
-    from_chat_id: context.peerId,
-    message_id: messageId,
-    message_thread_id: context.threadId
-  })
+const isTeam = (context: DialogContext, event: DialogEvent): event is DialogMessage =>
+  event.type === "message.received" && event.chat.id === context.groupId && event.from?.is_bot === false
+
+/** REPLY_ONLY: only a reply to one of the bot's messages in the topic (not the topic's own root) is sent. */
+const isExplicitReply = (context: DialogContext, event: DialogMessage) => {
+  const replied = event.message.reply_to_message
+  return replied !== undefined && replied.message_id !== context.threadId && replied.from?.is_bot === true
+}
+
+const autoCloseTimer = (hours: number): TimerSet | TimerCancel =>
+  hours > 0
+    ? {
+        type: "timer.set",
+        name: "autoClose",
+        delayMs: hours * 3_600_000,
+        event: { type: "dialog.autoClose" }
+      }
+    : { type: "timer.cancel", name: "autoClose" }
+
+/** What changing the status to `status` emits: the retitle and the fact (nothing if unchanged). */
+const statusChange = (
+  context: DialogContext,
+  status: DialogStatus,
+  by: number | null
+): Array<DialogEmitted> =>
+  context.status === status || context.threadId === null
+    ? []
+    : [retitle(context, status), { type: "dialog.statusChanged", ...refOf(context), status, by }]
+
+const byOf = (event: DialogEvent) => (event.type === "message.received" ? (event.from?.id ?? null) : null)
 
 /**
- * One client conversation ↔ one topic in the backend group. The client's first real message asks
- * for the topic (`createForumTopic`, its result mailed back as `dialog.topicCreated`); messages
- * wait until it exists, then go in order behind the client card. Operators' messages in the topic
- * go to the client, except commands, internal comments (`/ …`) and bots' messages.
+ * One client conversation ↔ one topic in the backend group; see docs/inbox.md. The client's first
+ * real message asks for the topic (its result mailed back as `dialog.topicCreated`) and gets the
+ * WELCOME text; messages wait until the topic exists, then follow the client card in order.
+ * Operators answer in the topic (not commands, `/ ` comments or bots); `/close`, `/hold`, `/wait`
+ * and `/info` act on the dialog; AUTOCLOSE closes it after the team's last answer; a closed dialog
+ * reopens on the client's next message; a topic deleted by hand is opened anew.
  */
 export const dialogMachine = setup({
   types,
   guards: {
-    clientStart: ({ context, event }) => fromClient(context, event) && startParamOf(event) !== undefined,
-    fromClient: ({ context, event }) => fromClient(context, event)
+    clientStart: ({ context, event }) => isClient(context, event) && startParamOf(event) !== undefined,
+    fromClient: ({ context, event }) => isClient(context, event),
+    close: ({ context, event }) => isTeam(context, event) && commandOf(event) === "close",
+    hold: ({ context, event }) => isTeam(context, event) && commandOf(event) === "hold",
+    wait: ({ context, event }) => isTeam(context, event) && commandOf(event) === "wait",
+    info: ({ context, event }) => isTeam(context, event) && commandOf(event) === "info",
+    answer: ({ context, event }) =>
+      isTeam(context, event) &&
+      !textOf(event).startsWith("/") &&
+      (!event.settings.replyOnly || isExplicitReply(context, event)),
+    topicGone: ({ context, event }) =>
+      event.type === "delivery.failed" &&
+      event.method === "copyMessage" &&
+      event.params?.["chat_id"] === context.groupId &&
+      topicGone(event.description),
+    blocked: ({ context, event }) =>
+      event.type === "delivery.failed" && event.code === 403 && event.params?.["chat_id"] === context.peerId
+  },
+  actions: {
+    /** Asks for the topic (the first time, with the welcome). */
+    open: enqueueActions(({ context, event, enqueue }) => {
+      if (!isClient(context, event)) return
+      const next = { ...context, groupId: event.backendGroup, client: event.from ?? context.client }
+      enqueue.assign({ ...next, waiting: [event.messageId], status: "opening", settings: event.settings })
+      enqueue.emit(openTopic(next, event.backendGroup))
+      const welcome = welcomeOf(next, event.settings)
+      if (welcome !== undefined) enqueue.emit(welcome)
+    }),
+    queue: enqueueActions(({ context, event, enqueue }) => {
+      if (isClient(context, event)) enqueue.assign({ waiting: [...context.waiting, event.messageId] })
+    }),
+    topicReady: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "dialog.topicCreated") return
+      const open = {
+        ...context,
+        threadId: event.result.message_thread_id,
+        waiting: [],
+        topics: context.topics + 1
+      }
+      enqueue.assign({ threadId: open.threadId, waiting: [], status: "awaitingTeam", topics: open.topics })
+      enqueue.emit({ type: "topic.claim", chatId: open.groupId!, threadId: open.threadId })
+      if (context.threadId === null)
+        enqueue.emit({ type: "dialog.opened", ...refOf(open), client: open.client })
+      else enqueue.emit({ type: "dialog.topicRecreated", ...refOf(open), previousThreadId: context.threadId })
+      const note =
+        context.threadId === null ? "" : "\n\nThe previous topic of this dialog was deleted; it goes on here."
+      enqueue.emit(
+        send(open, open.groupId!, "sendMessage", {
+          message_thread_id: open.threadId,
+          text: cardOf(open) + note
+        })
+      )
+      for (const messageId of context.waiting) {
+        enqueue.emit(toTopic(open, messageId))
+        enqueue.emit({ type: "dialog.clientWrote", ...refOf(open), messageId })
+      }
+    }),
+    /** The topic is gone: the failed message waits for a new one. */
+    reopenTopic: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "delivery.failed") return
+      const messageId = Number(event.params?.["message_id"])
+      enqueue.assign({ waiting: Number.isInteger(messageId) ? [messageId] : [], status: "opening" })
+      enqueue.emit(openTopic(context, context.groupId!))
+    }),
+    relayToTopic: enqueueActions(({ context, event, enqueue }) => {
+      if (!isClient(context, event)) return
+      enqueue.assign({ settings: event.settings, client: event.from ?? context.client })
+      enqueue.emit(toTopic(context, event.messageId))
+      enqueue.emit({ type: "dialog.clientWrote", ...refOf(context), messageId: event.messageId })
+      if (context.status === "awaitingTeam") return
+      if (context.status === "closed") {
+        enqueue.emit(
+          send(context, context.groupId!, "reopenForumTopic", { message_thread_id: context.threadId })
+        )
+        const welcome = welcomeOf(context, event.settings)
+        if (welcome !== undefined) enqueue.emit(welcome)
+      }
+      enqueue.emit({ type: "timer.cancel", name: "autoClose" })
+      for (const change of statusChange(context, "awaitingTeam", null)) enqueue.emit(change)
+      enqueue.assign({ status: "awaitingTeam" })
+    }),
+    close: enqueueActions(({ context, event, enqueue }) => {
+      enqueue.emit({ type: "timer.cancel", name: "autoClose" })
+      enqueue.emit(
+        send(context, context.groupId!, "closeForumTopic", { message_thread_id: context.threadId })
+      )
+      for (const change of statusChange(context, "closed", byOf(event))) enqueue.emit(change)
+      enqueue.assign({ status: "closed" })
+    }),
+    hold: enqueueActions(({ context, event, enqueue }) => {
+      enqueue.emit({ type: "timer.cancel", name: "autoClose" })
+      for (const change of statusChange(context, "onHold", byOf(event))) enqueue.emit(change)
+      enqueue.assign({ status: "onHold" })
+    }),
+    /** The team answered (or `/wait`): AUTOCLOSE counts from now. */
+    markAnswered: enqueueActions(({ context, event, enqueue }) => {
+      const settings = event.type === "message.received" ? event.settings : context.settings
+      if (settings !== null) enqueue.emit(autoCloseTimer(settings.autoCloseHours))
+      for (const change of statusChange(context, "answered", byOf(event))) enqueue.emit(change)
+      enqueue.assign({ status: "answered" })
+    }),
+    relayToClient: enqueueActions(({ context, event, enqueue }) => {
+      if (!isTeam(context, event)) return
+      enqueue.emit(
+        send(
+          context,
+          context.peerId,
+          "copyMessage",
+          { from_chat_id: context.groupId, message_id: event.messageId },
+          { reportFailure: true }
+        )
+      )
+      enqueue.emit({
+        type: "dialog.teamAnswered",
+        ...refOf(context),
+        messageId: event.messageId,
+        by: event.from!.id
+      })
+      enqueue.assign({ settings: event.settings, blocked: false })
+    }),
+    postCard: enqueueActions(({ context, enqueue }) =>
+      enqueue.emit(
+        send(context, context.groupId!, "sendMessage", {
+          message_thread_id: context.threadId,
+          text: cardOf(context)
+        })
+      )
+    ),
+    noteBlocked: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ blocked: true })
+      enqueue.emit({ type: "dialog.clientBlocked", ...refOf(context) })
+      enqueue.emit(
+        send(context, context.groupId!, "sendMessage", {
+          message_thread_id: context.threadId,
+          text: "⚠️ The client has blocked the bot: the last answer was not delivered."
+        })
+      )
+    })
   }
 }).createMachine({
   id: "dialog",
@@ -148,7 +281,10 @@ export const dialogMachine = setup({
     client: null,
     startParam: null,
     waiting: [],
-    status: "new"
+    status: "new",
+    settings: null,
+    blocked: false,
+    topics: 0
   }),
   initial: "new",
   states: {
@@ -157,100 +293,59 @@ export const dialogMachine = setup({
         "message.received": [
           {
             guard: "clientStart",
-            actions: assign(({ event }) => ({
-              client: event.from ?? null,
-              startParam: startParamOf(event as ClientWrote) ?? null
-            }))
-          },
-          {
-            guard: "fromClient",
-            target: "opening",
-            actions: enqueueActions(({ context, event, enqueue }) => {
-              const wrote = event as ClientWrote
-              const client = wrote.from ?? context.client
-              enqueue.assign({
-                groupId: wrote.backendGroup,
-                client,
-                waiting: [wrote.messageId],
-                status: "opening"
-              })
-              enqueue.emit({
-                ...send(context, wrote.backendGroup, "createForumTopic", {
-                  name: titleOf(client, context.peerId)
-                }),
-                replyAs: "dialog.topicCreated"
-              })
+            actions: enqueueActions(({ event, enqueue }) => {
+              if (event.type !== "message.received") return
+              enqueue.assign({ client: event.from ?? null, startParam: startParamOf(event) ?? null })
             })
-          }
+          },
+          { guard: "fromClient", target: "opening", actions: "open" }
         ]
       }
     },
     opening: {
       on: {
-        "message.received": {
-          guard: "fromClient",
-          actions: assign({ waiting: ({ context, event }) => [...context.waiting, event.messageId] })
-        },
-        "dialog.topicCreated": {
-          target: "awaitingTeam",
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const open = { ...context, threadId: event.result.message_thread_id, waiting: [] }
-            enqueue.assign({ threadId: open.threadId, waiting: [], status: "awaitingTeam" })
-            enqueue.emit({ type: "topic.claim", chatId: open.groupId!, threadId: open.threadId })
-            enqueue.emit({ type: "dialog.opened", ...refOf(open), client: open.client })
-            enqueue.emit(
-              send(open, open.groupId!, "sendMessage", {
-                message_thread_id: open.threadId,
-                text: cardOf(open)
-              })
-            )
-            for (const messageId of context.waiting) {
-              enqueue.emit(toTopic(open, messageId))
-              enqueue.emit({ type: "dialog.clientWrote", ...refOf(open), messageId })
-            }
-          })
-        },
+        "message.received": { guard: "fromClient", actions: "queue" },
+        "dialog.topicCreated": { target: "open", actions: "topicReady" },
         // The topic could not be created: the next client message asks again.
-        "delivery.failed": { target: "new", actions: assign({ status: "new" as const, waiting: [] }) }
+        "delivery.failed": {
+          guard: ({ event }) => event.method === "createForumTopic",
+          target: "new",
+          actions: enqueueActions(({ enqueue }) => enqueue.assign({ status: "new", waiting: [] }))
+        }
       }
     },
-    awaitingTeam: {},
-    answered: {}
-  },
-  on: {
-    "message.received": [
-      {
-        guard: ({ context, event }) => context.threadId !== null && fromClient(context, event),
-        target: ".awaitingTeam",
-        actions: [
-          assign({ status: "awaitingTeam" as const }),
-          emit(({ context, event }) => toTopic(context, event.messageId)),
-          emit(({ context, event }) => ({
-            type: "dialog.clientWrote" as const,
-            ...refOf(context),
-            messageId: event.messageId
-          }))
-        ]
+    open: {
+      initial: "awaitingTeam",
+      states: {
+        awaitingTeam: {},
+        answered: { on: { "dialog.autoClose": { target: "#dialog.closed", actions: "close" } } },
+        onHold: {}
       },
-      {
-        guard: ({ context, event }) => context.threadId !== null && guardTeam(context, event),
-        target: ".answered",
-        actions: [
-          assign({ status: "answered" as const }),
-          emit(({ context, event }) =>
-            send(context, context.peerId, "copyMessage", {
-              from_chat_id: context.groupId,
-              message_id: event.messageId
-            })
-          ),
-          emit(({ context, event }) => ({
-            type: "dialog.teamAnswered" as const,
-            ...refOf(context),
-            messageId: event.messageId,
-            by: event.type === "message.received" ? (event.from?.id ?? 0) : 0
-          }))
+      on: {
+        "message.received": [
+          { guard: "fromClient", target: ".awaitingTeam", actions: "relayToTopic" },
+          { guard: "close", target: "closed", actions: "close" },
+          { guard: "hold", target: ".onHold", actions: "hold" },
+          { guard: "wait", target: ".answered", actions: "markAnswered" },
+          { guard: "info", actions: "postCard" },
+          { guard: "answer", target: ".answered", actions: ["relayToClient", "markAnswered"] }
         ]
       }
+    },
+    closed: {
+      on: {
+        "message.received": [
+          { guard: "fromClient", target: "open.awaitingTeam", actions: "relayToTopic" },
+          { guard: "info", actions: "postCard" },
+          { guard: "answer", actions: "relayToClient" }
+        ]
+      }
+    }
+  },
+  on: {
+    "delivery.failed": [
+      { guard: "topicGone", target: ".opening", actions: "reopenTopic" },
+      { guard: "blocked", actions: "noteBlocked" }
     ]
   }
 })

@@ -14,7 +14,7 @@ export type {
   TopicKind
 } from "./group.machine.ts"
 export type {
-  ClientWrote,
+  DialogMessage,
   DialogContext,
   DialogEmitted,
   DialogEvent,

@@ -4,6 +4,7 @@ import { decodeUpdate, type DomainEvent } from "../domain/Events.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ActorHost } from "./ActorHost.ts"
 import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
+import { loadRouteContext, routeOf } from "./Routes.ts"
 import { stepAnnotations } from "./Step.ts"
 import { Notifications } from "../sql/Notifications.ts"
 
@@ -11,39 +12,6 @@ import { Notifications } from "../sql/Notifications.ts"
 export class RouterConfig extends Context.Reference<RouterConfig>()("app/RouterConfig", {
   defaultValue: () => ({ pollInterval: Duration.seconds(1), batch: 500 })
 }) {}
-
-/** What routing needs beyond the event: each connection's backend group and the claimed topics. */
-export interface RouteContext {
-  /** Backend group id by connection id, for connections that have one. */
-  readonly backendGroups: ReadonlyMap<string, number>
-  /** The actor owning a claimed topic, by `<chatId>:<threadId>`. */
-  readonly topicOwners: ReadonlyMap<string, string>
-}
-
-/**
- * The actor an event goes to, with the event as delivered. A private chat's events go to
- * `dialog:<connection>:<peerId>` (carrying `backendGroup`) when the connection has a backend group;
- * a claimed topic's events to its owner (a dialog's topic to that dialog); other group and
- * supergroup events to `group:<chatId>`. Channel posts, and private chats of a connection without
- * a backend group, have no actor.
- */
-export const routeOf = (
-  event: DomainEvent,
-  context: RouteContext
-): readonly [string, DomainEvent | (DomainEvent & { readonly backendGroup: number })] | undefined => {
-  const chat = "chat" in event ? event.chat : undefined
-  if (chat === undefined) return undefined
-  if (chat.type === "private") {
-    const group = context.backendGroups.get(event.connection)
-    return group === undefined
-      ? undefined
-      : [`dialog:${event.connection}:${chat.id}`, { ...event, backendGroup: group }]
-  }
-  if (chat.type !== "group" && chat.type !== "supergroup") return undefined
-  const threadId = "threadId" in event ? event.threadId : undefined
-  const owner = threadId === undefined ? undefined : context.topicOwners.get(`${chat.id}:${threadId}`)
-  return [owner ?? `group:${chat.id}`, event]
-}
 
 /** Inbox rows this process has settled, by `result` (delivered, no_actor, dead), for `/metrics`. */
 export const routedTotal = Metric.counter("backline_router_updates_total", {
@@ -103,30 +71,6 @@ export class Router extends Effect.Service<Router>()("app/Router", {
         Effect.orDie
       )
 
-    const routeContext = (events: ReadonlyArray<DomainEvent>) =>
-      Effect.gen(function* () {
-        const groups = yield* sql<{ id: string; backend_group_id: string }>`
-          select id, backend_group_id from connection where backend_group_id is not null`
-        const topics = events.flatMap((event) => {
-          const chat = "chat" in event ? event.chat : undefined
-          const thread = "threadId" in event ? event.threadId : undefined
-          return chat === undefined || chat.type === "private" || thread === undefined
-            ? []
-            : [{ chat: chat.id, thread }]
-        })
-        const owners =
-          topics.length === 0
-            ? []
-            : yield* sql<{ chat_id: string; thread_id: string; actor_key: string }>`
-                select chat_id, thread_id, actor_key from topic_owner
-                where (chat_id, thread_id) in (
-                  select * from unnest(${topics.map((topic) => topic.chat)}::bigint[], ${topics.map((topic) => topic.thread)}::bigint[]))`
-        return {
-          backendGroups: new Map(groups.map((row) => [row.id, Number(row.backend_group_id)])),
-          topicOwners: new Map(owners.map((row) => [`${row.chat_id}:${row.thread_id}`, row.actor_key]))
-        } satisfies RouteContext
-      }).pipe(Effect.orDie)
-
     const route = Effect.fn("Router.route")(function* (
       row: Row,
       targets: ReadonlyArray<readonly [string, DomainEvent]>
@@ -167,7 +111,9 @@ export class Router extends Effect.Service<Router>()("app/Router", {
             Either.getOrElse(decodeUpdate(ConnectionId.make(row.connection_id), row.payload), () => [])
           ] as const
       )
-      const context = yield* routeContext(decoded.flatMap(([, events]) => events))
+      const context = yield* loadRouteContext(decoded.flatMap(([, events]) => events)).pipe(
+        Effect.provideService(SqlClient.SqlClient, sql)
+      )
       const lanes = new Map<string, Array<Effect.Effect<void>>>()
       for (const [row, events] of decoded) {
         const targets = events.flatMap((event) => {

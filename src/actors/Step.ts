@@ -123,7 +123,8 @@ export const outboxEntries = (
     params: send.params,
     actorKey: key,
     cause,
-    ...(send.replyAs === undefined ? {} : { replyAs: send.replyAs })
+    ...(send.replyAs === undefined ? {} : { replyAs: send.replyAs }),
+    ...(send.reportFailure === true ? { reportFailure: true } : {})
   }))
 
 /** The ActorHost's settings. */

@@ -19,6 +19,8 @@ export interface OutboxSend {
   readonly method: string
   readonly params: Readonly<Record<string, unknown>>
   readonly replyAs?: string
+  /** Mail a `delivery.failed` event (with the call's `params`) to the actor if Telegram refuses the call. */
+  readonly reportFailure?: boolean
 }
 
 /**

@@ -14,6 +14,8 @@ export interface OutboxEntry {
   readonly cause?: string
   /** The event type the call's result is mailed back to `actorKey` as (see `OutboxSend.replyAs`). */
   readonly replyAs?: string
+  /** Whether a refusal is mailed back to `actorKey` as `delivery.failed` (implied by `replyAs`). */
+  readonly reportFailure?: boolean
 }
 
 /** A pending row as the Sender sees it. */
@@ -26,6 +28,7 @@ export interface OutboxRow {
   readonly actorKey: string | null
   /** The event type the result is mailed back to `actorKey` as, if it asked. */
   readonly replyAs: string | null
+  readonly reportFailure: boolean
   readonly attempts: number
   /** Not to be sent before (after a 429 or a transient failure). */
   readonly notBefore: Date | null
@@ -50,6 +53,7 @@ interface Raw {
   readonly params: Record<string, unknown>
   readonly actor_key: string | null
   readonly reply_as: string | null
+  readonly report_failure: boolean
   readonly attempts: number
   readonly not_before: Date | null
 }
@@ -62,6 +66,7 @@ const fromRaw = (raw: Raw): OutboxRow => ({
   params: raw.params,
   actorKey: raw.actor_key,
   replyAs: raw.reply_as,
+  reportFailure: raw.report_failure,
   attempts: raw.attempts,
   notBefore: raw.not_before
 })
@@ -76,7 +81,7 @@ export const outboxChannel = "outbox"
 export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const columns = sql`id, connection_id, chat_id, method, params, actor_key, reply_as, attempts, not_before`
+    const columns = sql`id, connection_id, chat_id, method, params, actor_key, reply_as, report_failure, attempts, not_before`
     const rows = (effect: Effect.Effect<ReadonlyArray<Raw>, unknown>) =>
       effect.pipe(
         Effect.map((found) => found.map(fromRaw)),
@@ -99,7 +104,8 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
           params: JSON.stringify(entry.params),
           actor_key: entry.actorKey ?? null,
           cause: entry.cause ?? null,
-          reply_as: entry.replyAs ?? null
+          reply_as: entry.replyAs ?? null,
+          report_failure: entry.reportFailure === true
         }))
       )} returning id`.pipe(Effect.orDie)
       yield* sql`select pg_notify(${outboxChannel}, ${entries[0]!.connection})`.pipe(Effect.orDie)
@@ -119,15 +125,17 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         order by id limit 1`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
 
     // For a row whose actor asked for the outcome: the mail carrying it, in the settling statement.
-    const reply = (row: OutboxRow, event: object) =>
-      row.replyAs === null || row.actorKey === null
-        ? sql`select 1`
-        : sql`insert into actor_mail (actor_key, source, event)
+    const wants = (row: OutboxRow, outcome: "sent" | "failed") =>
+      row.actorKey !== null && (row.replyAs !== null || (outcome === "failed" && row.reportFailure))
+    const reply = (row: OutboxRow, outcome: "sent" | "failed", event: object) =>
+      wants(row, outcome)
+        ? sql`insert into actor_mail (actor_key, source, event)
             values (${row.actorKey}, ${`outbox:${row.id}`}, ${JSON.stringify(event)}::jsonb)`
-    const notifyReply = (row: OutboxRow) =>
-      row.replyAs === null || row.actorKey === null
-        ? Effect.void
-        : sql`select pg_notify(${mailChannel}, ${row.actorKey})`.pipe(Effect.asVoid, Effect.orDie)
+        : sql`select 1`
+    const notifyReply = (row: OutboxRow, outcome: "sent" | "failed") =>
+      wants(row, outcome)
+        ? sql`select pg_notify(${mailChannel}, ${row.actorKey})`.pipe(Effect.asVoid, Effect.orDie)
+        : Effect.void
 
     /**
      * Marks `row` sent with Telegram's result (and its message id), mailing the result to its actor
@@ -136,7 +144,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
     const sent = (row: OutboxRow, result: unknown, messageId: number | undefined) =>
       rows(sql<Raw>`
         with replied as (
-          ${reply(row, { type: row.replyAs, outboxId: row.id, messageId: messageId ?? null, result: result ?? null })}
+          ${reply(row, "sent", { type: row.replyAs, outboxId: row.id, messageId: messageId ?? null, result: result ?? null })}
         ), done as (
           update outbox set status = 'sent', result = ${JSON.stringify(result ?? null)}::jsonb, sent_at = now(),
             attempts = attempts + 1, error = null
@@ -149,7 +157,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         )
         ${nextAfter(row)}`).pipe(
         Effect.map((found) => Option.fromNullable(found[0])),
-        Effect.tap(() => notifyReply(row))
+        Effect.tap(() => notifyReply(row, "sent"))
       )
 
     /**
@@ -168,7 +176,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
       }
       return rows(sql<Raw>`
         with replied as (
-          ${reply(row, event)}
+          ${reply(row, "failed", { ...event, params: row.params })}
         ), done as (
           update outbox set status = 'failed', error = ${description}, attempts = attempts + 1 where id = ${row.id}
         ), logged as (
@@ -179,7 +187,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         )
         ${nextAfter(row)}`).pipe(
         Effect.map((found) => Option.fromNullable(found[0])),
-        Effect.tap(() => notifyReply(row))
+        Effect.tap(() => notifyReply(row, "failed"))
       )
     }
 

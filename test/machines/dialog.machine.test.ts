@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest"
 import { createActor, SimulatedClock } from "xstate"
-import { dialogMachine, type ClientWrote, type DialogEvent } from "../../machines/index.ts"
-import { MessageId, UpdateId, type MessageReceived } from "../../src/domain/Events.ts"
+import { dialogMachine, type DialogEvent, type DialogMessage } from "../../machines/index.ts"
+import { defaultDialogSettings, type DialogSettings } from "../../src/domain/DialogSettings.ts"
+import { MessageId, UpdateId } from "../../src/domain/Events.ts"
 import { ChatId, ConnectionId, TopicId, UserId } from "../../src/domain/Ids.ts"
 
 const connection = ConnectionId.make("bot:7")
@@ -15,8 +16,16 @@ const client = {
   language_code: "en"
 }
 const operator = { id: UserId.make(11), is_bot: false, first_name: "Olga" }
+const inbox = (settings: Partial<DialogSettings> = {}) => ({
+  backendGroup: group,
+  settings: { ...defaultDialogSettings, ...settings }
+})
 
-const fromClient = (messageId: number, text: string): ClientWrote => ({
+const fromClient = (
+  messageId: number,
+  text: string,
+  settings: Partial<DialogSettings> = {}
+): DialogMessage => ({
   type: "message.received",
   connection,
   updateId: UpdateId.make(messageId),
@@ -24,41 +33,71 @@ const fromClient = (messageId: number, text: string): ClientWrote => ({
   from: client,
   messageId: MessageId.make(messageId),
   message: { message_id: messageId, date: 0, chat: { id: 42, type: "private", first_name: "Alice" }, text },
-  backendGroup: group
+  ...inbox(settings)
 })
 
 const inTopic = (
   messageId: number,
   text: string,
-  from: MessageReceived["from"] = operator
-): MessageReceived => ({
+  options: { from?: DialogMessage["from"]; settings?: Partial<DialogSettings>; replyTo?: number } = {}
+): DialogMessage => ({
   type: "message.received",
   connection,
   updateId: UpdateId.make(1000 + messageId),
   chat: { id: ChatId.make(group), type: "supergroup", is_forum: true },
   threadId: TopicId.make(77),
-  ...(from === undefined ? {} : { from }),
+  from: options.from ?? operator,
   messageId: MessageId.make(messageId),
-  message: { message_id: messageId, date: 0, chat: { id: group, type: "supergroup", title: "Team" }, text }
+  message: {
+    message_id: messageId,
+    date: 0,
+    chat: { id: group, type: "supergroup", title: "Team" },
+    text,
+    ...(options.replyTo === undefined
+      ? {}
+      : {
+          reply_to_message: {
+            message_id: options.replyTo,
+            date: 0,
+            chat: { id: group, type: "supergroup", title: "Team" },
+            from: { id: 7, is_bot: true, first_name: "Backline" }
+          } as never
+        })
+  },
+  ...inbox(options.settings)
 })
+
+type Emitted = { type: string } & Record<string, unknown>
 
 const start = () => {
   const actor = createActor(dialogMachine, { input: { key: "dialog:bot:7:42" }, clock: new SimulatedClock() })
-  const emitted: Array<{ type: string } & Record<string, unknown>> = []
-  actor.on("*", (event) => emitted.push(event as never))
+  const emitted: Array<Emitted> = []
+  actor.on("*", (event) => emitted.push(event as unknown as Emitted))
   actor.start()
   const send = (event: DialogEvent) => {
     emitted.length = 0
     actor.send(event)
     return [...emitted]
   }
-  return { actor, send }
+  const status = () => actor.getSnapshot().context.status
+  return { actor, send, status }
 }
 
 const topicCreated: DialogEvent = {
   type: "dialog.topicCreated",
-  result: { message_thread_id: 77, name: "Alice Smith" }
+  result: { message_thread_id: 77, name: "🔴 Alice Smith" }
 }
+
+/** A dialog with its topic open and the client's first message relayed. */
+const opened = () => {
+  const dialog = start()
+  dialog.send(fromClient(1, "Hello"))
+  dialog.send(topicCreated)
+  return dialog
+}
+
+const calls = (events: Array<Emitted>) =>
+  events.filter((event) => event.type === "outbox.send").map((event) => event["method"])
 
 describe("dialog machine", () => {
   it("a bare /start opens nothing; /start <param> is kept for the card", () => {
@@ -69,7 +108,7 @@ describe("dialog machine", () => {
     expect(actor.getSnapshot().context.startParam).toBe("promo-7")
   })
 
-  it("the first real message asks for a topic; messages wait for it and follow the card in order", () => {
+  it("the first real message asks for a topic and welcomes the client; messages wait and follow the card", () => {
     const { actor, send } = start()
     expect(send(fromClient(1, "Hello"))).toEqual([
       {
@@ -77,13 +116,23 @@ describe("dialog machine", () => {
         connection: "bot:7",
         chatId: group,
         method: "createForumTopic",
-        params: { name: "Alice Smith" },
+        params: { name: "🔴 Alice Smith" },
         replyAs: "dialog.topicCreated"
+      },
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: 42,
+        method: "sendMessage",
+        params: {
+          text: "Hello, Alice Smith! Thanks for writing. The team will answer here soon.",
+          parse_mode: "Markdown"
+        }
       }
     ])
     expect(send(fromClient(2, "Anyone?"))).toEqual([])
-    const opened = send(topicCreated)
-    expect(opened.map((event) => [event.type, event["method"] ?? null])).toEqual([
+    const ready = send(topicCreated)
+    expect(ready.map((event) => [event.type, event["method"] ?? null])).toEqual([
       ["topic.claim", null],
       ["dialog.opened", null],
       ["outbox.send", "sendMessage"],
@@ -92,27 +141,33 @@ describe("dialog machine", () => {
       ["outbox.send", "copyMessage"],
       ["dialog.clientWrote", null]
     ])
-    expect(opened[2]?.["params"]).toEqual({
+    expect(ready[2]?.["params"]).toEqual({
       message_thread_id: 77,
       text: "👤 Alice Smith\n@alice\nid 42\nlanguage en\nvia bot:7"
     })
     expect(
-      opened.filter((event) => event["method"] === "copyMessage").map((event) => event["params"])
+      ready.filter((event) => event["method"] === "copyMessage").map((event) => event["params"])
     ).toEqual([
       { from_chat_id: 42, message_id: 1, message_thread_id: 77 },
       { from_chat_id: 42, message_id: 2, message_thread_id: 77 }
     ])
-    expect(actor.getSnapshot().value).toBe("awaitingTeam")
+    expect(actor.getSnapshot().value).toEqual({ open: "awaitingTeam" })
+  })
+
+  it("WELCOME OFF sends no welcome; {title} is the client's name, Markdown-escaped", () => {
+    expect(calls(start().send(fromClient(1, "Hello", { welcome: null })))).toEqual(["createForumTopic"])
+    const { send } = start()
+    const welcome = send(fromClient(1, "Hi", { welcome: "*Hi* {title}" })).find(
+      (event) => event["method"] === "sendMessage"
+    )
+    expect(welcome?.["params"]).toEqual({ text: "*Hi* Alice Smith", parse_mode: "Markdown" })
   })
 
   it("an operator's answer goes to the client; commands, comments and bots' messages do not", () => {
-    const { actor, send } = start()
-    send(fromClient(1, "Hello"))
-    send(topicCreated)
-    expect(send(inTopic(10, "/ internal note"))).toEqual([])
-    expect(send(inTopic(11, "/close"))).toEqual([])
-    expect(send(inTopic(12, "posted by a bot", { ...operator, is_bot: true }))).toEqual([])
-    expect(actor.getSnapshot().value).toBe("awaitingTeam")
+    const { send, status } = opened()
+    expect(send(inTopic(10, "/ internal note #billing @olga"))).toEqual([])
+    expect(send(inTopic(12, "posted by a bot", { from: { ...operator, is_bot: true } }))).toEqual([])
+    expect(status()).toBe("awaitingTeam")
     const answered = send(inTopic(13, "It ships today"))
     expect(answered).toEqual([
       {
@@ -120,7 +175,8 @@ describe("dialog machine", () => {
         connection: "bot:7",
         chatId: 42,
         method: "copyMessage",
-        params: { from_chat_id: group, message_id: 13 }
+        params: { from_chat_id: group, message_id: 13 },
+        reportFailure: true
       },
       {
         type: "dialog.teamAnswered",
@@ -130,14 +186,128 @@ describe("dialog machine", () => {
         threadId: 77,
         messageId: 13,
         by: 11
+      },
+      {
+        type: "timer.set",
+        name: "autoClose",
+        delayMs: 48 * 3_600_000,
+        event: { type: "dialog.autoClose" }
+      },
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: group,
+        method: "editForumTopic",
+        params: { message_thread_id: 77, name: "🟢 Alice Smith" }
+      },
+      {
+        type: "dialog.statusChanged",
+        connection: "bot:7",
+        peerId: 42,
+        chatId: group,
+        threadId: 77,
+        status: "answered",
+        by: 11
       }
     ])
-    expect(actor.getSnapshot().value).toBe("answered")
-    expect(send(fromClient(3, "Thanks")).map((event) => event.type)).toEqual([
+    expect(status()).toBe("answered")
+    // The client writes again: awaiting the team, the AUTOCLOSE timer cancelled.
+    expect(
+      send(fromClient(3, "Thanks")).map((event) => [event.type, event["method"] ?? event["name"] ?? null])
+    ).toEqual([
+      ["outbox.send", "copyMessage"],
+      ["dialog.clientWrote", null],
+      ["timer.cancel", "autoClose"],
+      ["outbox.send", "editForumTopic"],
+      ["dialog.statusChanged", null]
+    ])
+    expect(status()).toBe("awaitingTeam")
+  })
+
+  it("REPLY_ONLY: only explicit replies to a client's message go to the client", () => {
+    const { send, status } = opened()
+    expect(calls(send(inTopic(20, "thinking aloud", { settings: { replyOnly: true } })))).toEqual([])
+    expect(status()).toBe("awaitingTeam")
+    const reply = send(inTopic(21, "Yes, it ships", { settings: { replyOnly: true }, replyTo: 5 }))
+    expect(calls(reply)).toEqual(["copyMessage", "editForumTopic"])
+  })
+
+  it("/hold, /wait, /close and /info; a closed dialog reopens on the client's next message", () => {
+    const { send, status } = opened()
+    expect(calls(send(inTopic(30, "/hold")))).toEqual(["editForumTopic"])
+    expect(status()).toBe("onHold")
+    const wait = send(inTopic(31, "/wait"))
+    expect(wait.map((event) => event.type)).toEqual(["timer.set", "outbox.send", "dialog.statusChanged"])
+    expect(status()).toBe("answered")
+    expect(calls(send(inTopic(32, "/info")))).toEqual(["sendMessage"])
+    const close = send(inTopic(33, "/close@backline_bot"))
+    expect(
+      close.map((event) => [event.type, event["method"] ?? event["name"] ?? event["status"] ?? null])
+    ).toEqual([
+      ["timer.cancel", "autoClose"],
+      ["outbox.send", "closeForumTopic"],
+      ["outbox.send", "editForumTopic"],
+      ["dialog.statusChanged", "closed"]
+    ])
+    expect(status()).toBe("closed")
+    const back = send(fromClient(4, "One more thing"))
+    expect(calls(back)).toEqual(["copyMessage", "reopenForumTopic", "sendMessage", "editForumTopic"])
+    expect(status()).toBe("awaitingTeam")
+  })
+
+  it("AUTOCLOSE closes an answered dialog when its timer fires; 0 means never", () => {
+    const { send, status } = opened()
+    send(inTopic(40, "Done"))
+    expect(calls(send({ type: "dialog.autoClose" }))).toEqual(["closeForumTopic", "editForumTopic"])
+    expect(status()).toBe("closed")
+    const never = opened()
+    const answer = never.send(inTopic(41, "Done", { settings: { autoCloseHours: 0 } }))
+    expect(answer.find((event) => event.type.startsWith("timer."))).toEqual({
+      type: "timer.cancel",
+      name: "autoClose"
+    })
+  })
+
+  it("a topic deleted by hand: the next message opens a new topic with the card and a note, then arrives", () => {
+    const { send, status, actor } = opened()
+    const gone = send({
+      type: "delivery.failed",
+      method: "copyMessage",
+      code: 400,
+      description: "Bad Request: message thread not found",
+      params: { chat_id: group, from_chat_id: 42, message_id: 5, message_thread_id: 77 }
+    })
+    expect(calls(gone)).toEqual(["createForumTopic"])
+    expect(status()).toBe("opening")
+    const again = send({
+      type: "dialog.topicCreated",
+      result: { message_thread_id: 90, name: "🔴 Alice Smith" }
+    })
+    expect(again.map((event) => event.type)).toEqual([
+      "topic.claim",
+      "dialog.topicRecreated",
+      "outbox.send",
       "outbox.send",
       "dialog.clientWrote"
     ])
-    expect(actor.getSnapshot().value).toBe("awaitingTeam")
+    expect(String((again[2]?.["params"] as { text: string }).text)).toMatch(
+      /previous topic of this dialog was deleted/
+    )
+    expect(again[3]?.["params"]).toEqual({ from_chat_id: 42, message_id: 5, message_thread_id: 90 })
+    expect(actor.getSnapshot().context.topics).toBe(2)
+  })
+
+  it("a client who blocked the bot: a note in the topic, the dialog marked", () => {
+    const { send, actor } = opened()
+    const blocked = send({
+      type: "delivery.failed",
+      method: "copyMessage",
+      code: 403,
+      description: "Forbidden: bot was blocked by the user",
+      params: { chat_id: 42, from_chat_id: group, message_id: 13 }
+    })
+    expect(blocked.map((event) => event.type)).toEqual(["dialog.clientBlocked", "outbox.send"])
+    expect(actor.getSnapshot().context.blocked).toBe(true)
   })
 
   it("when the topic cannot be created, the next client message asks again", () => {
@@ -150,6 +320,6 @@ describe("dialog machine", () => {
       description: "Bad Request: not enough rights"
     })
     expect(actor.getSnapshot().value).toBe("new")
-    expect(send(fromClient(2, "Hello?")).map((event) => event["method"])).toEqual(["createForumTopic"])
+    expect(calls(send(fromClient(2, "Hello?")))).toEqual(["createForumTopic", "sendMessage"])
   })
 })

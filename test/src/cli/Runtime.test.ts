@@ -136,7 +136,7 @@ describe("backline start runs the whole runtime", () => {
       const topic = await eventually(async () => {
         const response = await fetch(`${control}/chats/${groupId}/topics`)
         const topics = (await response.json()) as Array<{ message_thread_id: number; name: string }>
-        return topics.find((found) => found.name === clientName)
+        return topics.find((found) => found.name === `🔴 ${clientName}`)
       })
       const inTopic = await eventually(async () => {
         // Leaving out the service message that opens the topic.
@@ -170,7 +170,37 @@ describe("backline start runs the whole runtime", () => {
       })
       expect(
         seen.filter((message) => message.from?.id === Number(botId)).map((message) => message.text)
-      ).toEqual(["It ships today"])
+      ).toEqual([
+        `Hello, ${clientName}! Thanks for writing. The team will answer here soon.`,
+        "It ships today"
+      ])
+      const topicNow = async () => {
+        const response = await fetch(`${control}/chats/${groupId}/topics`)
+        const topics = (await response.json()) as Array<{
+          message_thread_id: number
+          name: string
+          is_closed: boolean
+        }>
+        return topics.find((found) => found.message_thread_id === topic.message_thread_id)
+      }
+      await eventually(async () => ((await topicNow())?.name === `🟢 ${clientName}` ? true : undefined))
+
+      // /close closes the topic; the client's next message reopens it, awaiting the team.
+      await post("/messages", {
+        from: Number(operatorId),
+        chat_id: Number(groupId),
+        message_thread_id: topic.message_thread_id,
+        text: "/close"
+      })
+      await eventually(async () => {
+        const now = await topicNow()
+        return now?.is_closed === true && now.name === `⚪ ${clientName}` ? true : undefined
+      })
+      await post("/messages", { from: Number(clientId), chat_id: Number(botId), text: "One more question" })
+      await eventually(async () => {
+        const now = await topicNow()
+        return now?.is_closed === false && now.name === `🔴 ${clientName}` ? true : undefined
+      })
     } finally {
       const exit = await backline.stop("SIGINT")
       expect(exit).toEqual({ code: 0, signal: null })
