@@ -1,72 +1,37 @@
 import { enqueueActions, setup } from "xstate"
-import type { DialogInbox } from "../src/domain/DialogSettings.ts"
-import type { MessageReceived, TelegramUser } from "../src/domain/Events.ts"
-import type { OutboxSend, TimerCancel, TimerSet, TopicClaim } from "../src/domain/Reserved.ts"
+import {
+  autoCloseTimer,
+  byOf,
+  copyTo,
+  flushAlbum,
+  isExplicitReply,
+  relay,
+  relayEdit,
+  relayReaction,
+  sideOf,
+  statusChange
+} from "./dialog.relay.ts"
 import {
   cardOf,
   commandOf,
   openTopic,
-  retitle,
   send,
   startParamOf,
   textOf,
-  toTopic,
   topicGone,
-  welcomeOf,
-  type DialogContext,
-  type DialogStatus
+  welcomeOf
 } from "./dialog.text.ts"
+import {
+  isClient,
+  isTeam,
+  parseKey,
+  refOf,
+  type DialogContext,
+  type DialogEmitted,
+  type DialogEvent
+} from "./dialog.types.ts"
 
-export type { DialogContext, DialogStatus } from "./dialog.text.ts"
-
-/** A message as the Router delivers it to a dialog: with its connection's backend group and settings. */
-export type DialogMessage = MessageReceived & DialogInbox
-
-/** The created topic, mailed back for the `createForumTopic` call (`replyAs`). */
-export interface TopicOpened {
-  readonly type: "dialog.topicCreated"
-  readonly result: { readonly message_thread_id: number; readonly name: string }
-}
-
-/** A call Telegram refused, mailed back for calls made with `reportFailure` or `replyAs`. */
-export interface DialogDeliveryFailed {
-  readonly type: "delivery.failed"
-  readonly method: string
-  readonly code: number
-  readonly description: string
-  readonly params?: Readonly<Record<string, unknown>>
-}
-
-/** The AUTOCLOSE timer's event. */
-export interface AutoClose {
-  readonly type: "dialog.autoClose"
-}
-
-export type DialogEvent = DialogMessage | TopicOpened | DialogDeliveryFailed | AutoClose
-
-interface DialogRef {
-  readonly connection: string
-  readonly peerId: number
-  readonly chatId: number
-  readonly threadId: number
-}
-
-/** Facts the dialog actor emits (journalled for plugins), and the reserved events it asks effects with. */
-export type DialogEmitted =
-  | (DialogRef & { readonly type: "dialog.opened"; readonly client: TelegramUser | null })
-  | (DialogRef & { readonly type: "dialog.clientWrote"; readonly messageId: number })
-  | (DialogRef & { readonly type: "dialog.teamAnswered"; readonly messageId: number; readonly by: number })
-  | (DialogRef & {
-      readonly type: "dialog.statusChanged"
-      readonly status: DialogStatus
-      readonly by: number | null
-    })
-  | (DialogRef & { readonly type: "dialog.topicRecreated"; readonly previousThreadId: number })
-  | (DialogRef & { readonly type: "dialog.clientBlocked" })
-  | OutboxSend
-  | TopicClaim
-  | TimerSet
-  | TimerCancel
+export type * from "./dialog.types.ts"
 
 const types = {} as {
   context: DialogContext
@@ -75,60 +40,14 @@ const types = {} as {
   input: { readonly key: string }
 }
 
-/** `dialog:<connection>:<peerId>`, where the connection itself holds a colon (`bot:7000000001`). */
-const parseKey = (key: string) => {
-  const parts = key.split(":")
-  return { connection: parts.slice(1, -1).join(":"), peerId: Number(parts.at(-1)) }
-}
-
-const refOf = (context: DialogContext): DialogRef => ({
-  connection: context.connection,
-  peerId: context.peerId,
-  chatId: context.groupId!,
-  threadId: context.threadId!
-})
-
-const isClient = (context: DialogContext, event: DialogEvent): event is DialogMessage =>
-  event.type === "message.received" && event.chat.type === "private" && event.chat.id === context.peerId
-
-const isTeam = (context: DialogContext, event: DialogEvent): event is DialogMessage =>
-  event.type === "message.received" && event.chat.id === context.groupId && event.from?.is_bot === false
-
-/** REPLY_ONLY: only a reply to one of the bot's messages in the topic (not the topic's own root) is sent. */
-const isExplicitReply = (context: DialogContext, event: DialogMessage) => {
-  const replied = event.message.reply_to_message
-  return replied !== undefined && replied.message_id !== context.threadId && replied.from?.is_bot === true
-}
-
-const autoCloseTimer = (hours: number): TimerSet | TimerCancel =>
-  hours > 0
-    ? {
-        type: "timer.set",
-        name: "autoClose",
-        delayMs: hours * 3_600_000,
-        event: { type: "dialog.autoClose" }
-      }
-    : { type: "timer.cancel", name: "autoClose" }
-
-/** What changing the status to `status` emits: the retitle and the fact (nothing if unchanged). */
-const statusChange = (
-  context: DialogContext,
-  status: DialogStatus,
-  by: number | null
-): Array<DialogEmitted> =>
-  context.status === status || context.threadId === null
-    ? []
-    : [retitle(context, status), { type: "dialog.statusChanged", ...refOf(context), status, by }]
-
-const byOf = (event: DialogEvent) => (event.type === "message.received" ? (event.from?.id ?? null) : null)
-
 /**
  * One client conversation ↔ one topic in the backend group; see docs/inbox.md. The client's first
  * real message asks for the topic (its result mailed back as `dialog.topicCreated`) and gets the
  * WELCOME text; messages wait until the topic exists, then follow the client card in order.
  * Operators answer in the topic (not commands, `/ ` comments or bots); `/close`, `/hold`, `/wait`
  * and `/info` act on the dialog; AUTOCLOSE closes it after the team's last answer; a closed dialog
- * reopens on the client's next message; a topic deleted by hand is opened anew.
+ * reopens on the client's next message; a topic deleted by hand is opened anew. Albums, replies,
+ * edits and reactions cross in both directions.
  */
 export const dialogMachine = setup({
   types,
@@ -145,7 +64,7 @@ export const dialogMachine = setup({
       (!event.settings.replyOnly || isExplicitReply(context, event)),
     topicGone: ({ context, event }) =>
       event.type === "delivery.failed" &&
-      event.method === "copyMessage" &&
+      event.method.startsWith("copyMessage") &&
       event.params?.["chat_id"] === context.groupId &&
       topicGone(event.description),
     blocked: ({ context, event }) =>
@@ -185,22 +104,25 @@ export const dialogMachine = setup({
           text: cardOf(open) + note
         })
       )
-      for (const messageId of context.waiting) {
-        enqueue.emit(toTopic(open, messageId))
+      // One call for everything that waited keeps albums together and the order as written.
+      for (let i = 0; i < context.waiting.length; i += 100)
+        enqueue.emit(copyTo(open, "topic", context.waiting.slice(i, i + 100)))
+      for (const messageId of context.waiting)
         enqueue.emit({ type: "dialog.clientWrote", ...refOf(open), messageId })
-      }
     }),
-    /** The topic is gone: the failed message waits for a new one. */
+    /** The topic is gone: what failed waits for a new one. */
     reopenTopic: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "delivery.failed") return
-      const messageId = Number(event.params?.["message_id"])
-      enqueue.assign({ waiting: Number.isInteger(messageId) ? [messageId] : [], status: "opening" })
+      const ids = event.params?.["message_ids"] ?? [event.params?.["message_id"]]
+      const waiting = (Array.isArray(ids) ? ids : []).filter((id): id is number => Number.isInteger(id))
+      enqueue.assign({ waiting, status: "opening", album: null })
       enqueue.emit(openTopic(context, context.groupId!))
     }),
     relayToTopic: enqueueActions(({ context, event, enqueue }) => {
       if (!isClient(context, event)) return
-      enqueue.assign({ settings: event.settings, client: event.from ?? context.client })
-      enqueue.emit(toTopic(context, event.messageId))
+      const { emits, album } = relay(context, event, "topic")
+      enqueue.assign({ settings: event.settings, client: event.from ?? context.client, album })
+      for (const emitted of emits) enqueue.emit(emitted)
       enqueue.emit({ type: "dialog.clientWrote", ...refOf(context), messageId: event.messageId })
       if (context.status === "awaitingTeam") return
       if (context.status === "closed") {
@@ -213,6 +135,31 @@ export const dialogMachine = setup({
       enqueue.emit({ type: "timer.cancel", name: "autoClose" })
       for (const change of statusChange(context, "awaitingTeam", null)) enqueue.emit(change)
       enqueue.assign({ status: "awaitingTeam" })
+    }),
+    relayToClient: enqueueActions(({ context, event, enqueue }) => {
+      if (!isTeam(context, event)) return
+      const { emits, album } = relay(context, event, "client")
+      for (const emitted of emits) enqueue.emit(emitted)
+      enqueue.emit({
+        type: "dialog.teamAnswered",
+        ...refOf(context),
+        messageId: event.messageId,
+        by: event.from!.id
+      })
+      enqueue.assign({ settings: event.settings, blocked: false, album })
+    }),
+    sendAlbum: enqueueActions(({ context, enqueue }) => {
+      for (const emitted of flushAlbum(context)) enqueue.emit(emitted)
+      enqueue.assign({ album: null })
+    }),
+    relayEdit: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "message.edited" || textOf(event as never).startsWith("/")) return
+      const to = sideOf(context, event)
+      if (to !== undefined) for (const emitted of relayEdit(context, event, to)) enqueue.emit(emitted)
+    }),
+    relayReaction: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "reaction.changed" || sideOf(context, event) === undefined) return
+      for (const emitted of relayReaction(context, event)) enqueue.emit(emitted)
     }),
     close: enqueueActions(({ context, event, enqueue }) => {
       enqueue.emit({ type: "timer.cancel", name: "autoClose" })
@@ -233,25 +180,6 @@ export const dialogMachine = setup({
       if (settings !== null) enqueue.emit(autoCloseTimer(settings.autoCloseHours))
       for (const change of statusChange(context, "answered", byOf(event))) enqueue.emit(change)
       enqueue.assign({ status: "answered" })
-    }),
-    relayToClient: enqueueActions(({ context, event, enqueue }) => {
-      if (!isTeam(context, event)) return
-      enqueue.emit(
-        send(
-          context,
-          context.peerId,
-          "copyMessage",
-          { from_chat_id: context.groupId, message_id: event.messageId },
-          { reportFailure: true }
-        )
-      )
-      enqueue.emit({
-        type: "dialog.teamAnswered",
-        ...refOf(context),
-        messageId: event.messageId,
-        by: event.from!.id
-      })
-      enqueue.assign({ settings: event.settings, blocked: false })
     }),
     postCard: enqueueActions(({ context, enqueue }) =>
       enqueue.emit(
@@ -284,7 +212,8 @@ export const dialogMachine = setup({
     status: "new",
     settings: null,
     blocked: false,
-    topics: 0
+    topics: 0,
+    album: null
   }),
   initial: "new",
   states: {
@@ -324,7 +253,7 @@ export const dialogMachine = setup({
       on: {
         "message.received": [
           { guard: "fromClient", target: ".awaitingTeam", actions: "relayToTopic" },
-          { guard: "close", target: "closed", actions: "close" },
+          { guard: "close", target: "closed", actions: ["sendAlbum", "close"] },
           { guard: "hold", target: ".onHold", actions: "hold" },
           { guard: "wait", target: ".answered", actions: "markAnswered" },
           { guard: "info", actions: "postCard" },
@@ -343,6 +272,9 @@ export const dialogMachine = setup({
     }
   },
   on: {
+    "message.edited": { actions: "relayEdit" },
+    "reaction.changed": { actions: "relayReaction" },
+    "dialog.albumDue": { actions: "sendAlbum" },
     "delivery.failed": [
       { guard: "topicGone", target: ".opening", actions: "reopenTopic" },
       { guard: "blocked", actions: "noteBlocked" }

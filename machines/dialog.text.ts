@@ -1,31 +1,7 @@
 import type { DialogSettings } from "../src/domain/DialogSettings.ts"
-import type { MessageReceived, TelegramUser } from "../src/domain/Events.ts"
+import type { DialogContext, DialogStatus } from "./dialog.types.ts"
+import type { MessageReceived } from "../src/domain/Events.ts"
 import type { OutboxSend } from "../src/domain/Reserved.ts"
-
-/** Where a dialog stands: who wrote last, on hold, closed; before its topic exists, new or opening. */
-export type DialogStatus = "new" | "opening" | "awaitingTeam" | "answered" | "onHold" | "closed"
-
-export interface DialogContext {
-  /** The connection the client writes to, e.g. `bot:7000000001`. */
-  readonly connection: string
-  /** The client's user id (the private chat's id). */
-  readonly peerId: number
-  /** The backend group the dialog's topic lives in; `null` until the first message names it. */
-  readonly groupId: number | null
-  readonly threadId: number | null
-  readonly client: TelegramUser | null
-  /** The parameter of the client's `/start <param>`, if any. */
-  readonly startParam: string | null
-  /** Client messages waiting for the topic to exist, in order. */
-  readonly waiting: ReadonlyArray<number>
-  readonly status: DialogStatus
-  /** The settings last handed over with an event (the connection's, at that time). */
-  readonly settings: DialogSettings | null
-  /** Whether the client has blocked the bot (the last answer was refused with 403). */
-  readonly blocked: boolean
-  /** How many topics this dialog has had (more than one after a topic was deleted by hand). */
-  readonly topics: number
-}
 
 /** The mark a topic's title starts with, by status. */
 export const statusMarks: Readonly<Record<DialogStatus, string>> = {
@@ -91,16 +67,6 @@ export const send = (
   params: Record<string, unknown>,
   options: { readonly replyAs?: string; readonly reportFailure?: boolean } = {}
 ): OutboxSend => ({ type: "outbox.send", connection: context.connection, chatId, method, params, ...options })
-
-/** Copies a client message into the dialog's topic (a refusal comes back: the topic may be gone). */
-export const toTopic = (context: DialogContext, messageId: number) =>
-  send(
-    context,
-    context.groupId!,
-    "copyMessage",
-    { from_chat_id: context.peerId, message_id: messageId, message_thread_id: context.threadId },
-    { reportFailure: true }
-  )
 
 /** Renames the topic to show `status`. */
 export const retitle = (context: DialogContext, status: DialogStatus) =>

@@ -1,12 +1,13 @@
 import { SqlClient } from "@effect/sql"
-import { Context, Duration, Effect, Either, Metric, Queue, Schedule, Stream } from "effect"
+import { Context, Duration, Effect, Either, Layer, Metric, Queue, Schedule, Stream } from "effect"
 import { decodeUpdate, type DomainEvent } from "../domain/Events.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ActorHost } from "./ActorHost.ts"
 import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
-import { loadRouteContext, routeOf } from "./Routes.ts"
+import { linkRoute, loadRouteContext, routeOf } from "./Routes.ts"
 import { stepAnnotations } from "./Step.ts"
 import { Notifications } from "../sql/Notifications.ts"
+import { MessageMap } from "../telegram/MessageMap.ts"
 
 /** The Router's settings. */
 export class RouterConfig extends Context.Reference<RouterConfig>()("app/RouterConfig", {
@@ -58,6 +59,7 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     const sql = yield* SqlClient.SqlClient
     const notifications = yield* Notifications
     const host = yield* ActorHost
+    const messageMap = yield* MessageMap
     const mailbox = yield* Mailbox
     const config = yield* RouterConfig
     const wake = yield* Queue.sliding<void>(1)
@@ -114,14 +116,24 @@ export class Router extends Effect.Service<Router>()("app/Router", {
       const context = yield* loadRouteContext(decoded.flatMap(([, events]) => events)).pipe(
         Effect.provideService(SqlClient.SqlClient, sql)
       )
+      const routed = yield* Effect.forEach(
+        decoded,
+        ([row, events]) =>
+          Effect.map(
+            Effect.forEach(
+              events.flatMap((event) => {
+                const found = routeOf(event, context)
+                return found === undefined ? [] : [found]
+              }),
+              (found) => linkRoute(found, context).pipe(Effect.provideService(MessageMap, messageMap))
+            ),
+            (targets) => [row, targets] as const
+          ),
+        { concurrency: 8 }
+      )
       const lanes = new Map<string, Array<Effect.Effect<void>>>()
-      for (const [row, events] of decoded) {
-        const targets = events.flatMap((event) => {
-          const route = routeOf(event, context)
-          return route === undefined ? [] : [route]
-        })
+      for (const [row, targets] of routed)
         addTo(lanes, targets[0]?.[0] ?? `none:${row.connection_id}/${row.update_id}`, route(row, targets))
-      }
       yield* runLanes(lanes)
       return rows.length
     })
@@ -173,5 +185,13 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     yield* loop(wakeMail, drainMail, "actor mail")
     return {} as const
   }),
-  dependencies: [ActorHost.Default, Mailbox.Default, Notifications.Default]
+  dependencies: [ActorHost.Default, Mailbox.Default, Notifications.Default, MessageMap.Default]
 }) {}
+
+/**
+ * The Router with its own parts; it shares the process' ActorHost and Notifications, which the
+ * caller provides (one of each per process).
+ */
+export const RouterLive = Router.DefaultWithoutDependencies.pipe(
+  Layer.provide(Layer.mergeAll(Mailbox.Default, MessageMap.Default))
+)

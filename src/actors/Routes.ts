@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
+import { MessageMap, type MessageRef } from "../telegram/MessageMap.ts"
 import { dialogSettingsOf, type DialogInbox } from "../domain/DialogSettings.ts"
 import type { DomainEvent } from "../domain/Events.ts"
 
@@ -14,8 +15,13 @@ export interface RouteContext {
   readonly topicOwners: ReadonlyMap<string, string>
 }
 
-/** An event as a dialog receives it: with its connection's backend group and settings. */
-export type ForDialog = DomainEvent & InboxOf
+/**
+ * An event as a dialog receives it: with its connection's backend group and settings, and, for an
+ * edit or a reaction, the other side of the message (`counterpart`), for a reply, the other side of
+ * the message replied to (`replyTo`), when Backline made or copied it.
+ */
+export type ForDialog = DomainEvent &
+  InboxOf & { readonly counterpart?: MessageRef | undefined; readonly replyTo?: MessageRef | undefined }
 
 /** The connection in a `dialog:<connection>:<peerId>` key. */
 const dialogConnection = (key: string) => key.slice("dialog:".length, key.lastIndexOf(":"))
@@ -78,3 +84,50 @@ export const loadRouteContext = (events: ReadonlyArray<DomainEvent>) =>
       topicOwners: new Map(owners.map((row) => [`${row.chat_id}:${row.thread_id}`, row.actor_key]))
     } satisfies RouteContext
   }).pipe(Effect.orDie)
+
+const refOf = (found: Option.Option<MessageRef>): MessageRef | undefined =>
+  Option.getOrUndefined(Option.map(found, ({ chatId, messageId }) => ({ chatId, messageId })))
+
+/**
+ * Links a routed event to the other side of its dialog through `message_map`: a reaction in the
+ * group (which carries no topic) goes to the dialog whose copy it reacts to; a dialog's edits and
+ * reactions get `counterpart`, its replies `replyTo`.
+ */
+export const linkRoute = (
+  route: readonly [string, DomainEvent | ForDialog],
+  context: RouteContext
+): Effect.Effect<readonly [string, DomainEvent | ForDialog], never, MessageMap> =>
+  Effect.gen(function* () {
+    const map = yield* MessageMap
+    const [key, event] = route
+    if (event.type === "reaction.changed" && key.startsWith("group:")) {
+      const found = yield* map.counterpart(event.connection, {
+        chatId: event.chat.id,
+        messageId: event.messageId
+      })
+      const owner = Option.getOrUndefined(found)?.actorKey ?? undefined
+      const inbox = context.inboxes.get(event.connection)
+      if (owner === undefined || inbox === undefined || !owner.startsWith("dialog:")) return route
+      if (dialogConnection(owner) !== event.connection) return route
+      return [owner, { ...event, ...inbox, counterpart: refOf(found) }] as const
+    }
+    if (!key.startsWith("dialog:")) return route
+    if (event.type === "message.edited" || event.type === "reaction.changed") {
+      const found = yield* map.counterpart(event.connection, {
+        chatId: event.chat.id,
+        messageId: event.messageId
+      })
+      return [key, { ...event, counterpart: refOf(found) }] as const
+    }
+    if (event.type === "message.received") {
+      const replied = event.message.reply_to_message
+      // In a forum, a message without an explicit reply "replies" to its topic's first message.
+      if (replied === undefined || replied.message_id === event.threadId) return route
+      const found = yield* map.counterpart(event.connection, {
+        chatId: event.chat.id,
+        messageId: replied.message_id
+      })
+      return [key, { ...event, replyTo: refOf(found) }] as const
+    }
+    return route
+  })

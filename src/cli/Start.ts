@@ -3,8 +3,7 @@ import { Command } from "@effect/cli"
 import { HttpServer } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { ActorHost } from "../actors/ActorHost.ts"
-import { Mailbox } from "../actors/Mailbox.ts"
-import { Router } from "../actors/Router.ts"
+import { RouterLive } from "../actors/Router.ts"
 import { TimerScheduler } from "../actors/TimerScheduler.ts"
 import { Timers } from "../actors/Timers.ts"
 import { Notifications } from "../sql/Notifications.ts"
@@ -39,7 +38,7 @@ const StartLive = Layer.mergeAll(
  * first, before the Gateway, the sandbox, the ActorHost and the database go.
  */
 const RuntimeLive = Layer.mergeAll(
-  Router.DefaultWithoutDependencies.pipe(Layer.provide(Mailbox.Default)),
+  RouterLive,
   Sender.DefaultWithoutDependencies.pipe(
     Layer.provide(Layer.mergeAll(Outbox.Default, BotApi.Default, RateLimiter.Default, Connections.Default))
   ),

@@ -5,6 +5,7 @@ import m0002 from "./migrations/0002_runtime.ts"
 import m0003 from "./migrations/0003_mail.ts"
 import m0005 from "./migrations/0005_dialogs.ts"
 import m0006 from "./migrations/0006_dialog_settings.ts"
+import m0007 from "./migrations/0007_message_sources.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -15,7 +16,8 @@ export const migrations = Migrator.fromRecord({
   "0002_runtime": m0002,
   "0003_mail": m0003,
   "0005_dialogs": m0005,
-  "0006_dialog_settings": m0006
+  "0006_dialog_settings": m0006,
+  "0007_message_sources": m0007
 })
 
 const migrate = Migrator.make({})

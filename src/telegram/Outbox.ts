@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect, Option } from "effect"
 import { mailChannel } from "../actors/Mailbox.ts"
 import { ConnectionId } from "../domain/Ids.ts"
+import { mappingsOf } from "./MessageMap.ts"
 
 /** A Bot API call someone decided to make: `method` with `params` as a connection's bot, in `chatId`. */
 export interface OutboxEntry {
@@ -138,27 +139,31 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         : Effect.void
 
     /**
-     * Marks `row` sent with Telegram's result (and its message id), mailing the result to its actor
+     * Marks `row` sent with Telegram's result (and the messages it produced, in `message_map`), mailing the result to its actor
      * if it asked; answers the lane's next row.
      */
-    const sent = (row: OutboxRow, result: unknown, messageId: number | undefined) =>
-      rows(sql<Raw>`
+    const sent = (row: OutboxRow, result: unknown) => {
+      const mappings = mappingsOf(row.method, row.params, result)
+      const messageId = mappings[0]?.messageId ?? null
+      return rows(sql<Raw>`
         with replied as (
-          ${reply(row, "sent", { type: row.replyAs, outboxId: row.id, messageId: messageId ?? null, result: result ?? null })}
+          ${reply(row, "sent", { type: row.replyAs, outboxId: row.id, messageId, result: result ?? null })}
         ), done as (
           update outbox set status = 'sent', result = ${JSON.stringify(result ?? null)}::jsonb, sent_at = now(),
             attempts = attempts + 1, error = null
           where id = ${row.id} returning id, connection_id, chat_id
         ), mapped as (
-          insert into message_map (outbox_id, connection_id, chat_id, message_id)
-          select id, connection_id, chat_id, ${messageId ?? null}::bigint from done
-          where ${messageId ?? null}::bigint is not null
-          on conflict (outbox_id) do nothing
+          insert into message_map (outbox_id, connection_id, chat_id, message_id, source_chat_id, source_message_id)
+          select done.id, done.connection_id, done.chat_id, m."messageId", m."sourceChatId", m."sourceMessageId"
+          from done, jsonb_to_recordset(${JSON.stringify(mappings)}::jsonb)
+            as m("messageId" bigint, "sourceChatId" bigint, "sourceMessageId" bigint)
+          on conflict do nothing
         )
         ${nextAfter(row)}`).pipe(
         Effect.map((found) => Option.fromNullable(found[0])),
         Effect.tap(() => notifyReply(row, "sent"))
       )
+    }
 
     /**
      * Marks `row` failed with Telegram's description and, in the same statement, appends a

@@ -49,13 +49,6 @@ export const rateLimitedTotal = Metric.counter("backline_telegram_429_total", {
 const count = (method: string, result: "sent" | "failed" | "retried" | "rate_limited") =>
   Metric.increment(Metric.tagged(Metric.tagged(sendsTotal, "method", method), "result", result))
 
-/** The id of the (first) message a call's result holds: a Message, a MessageId, or an album of them. */
-export const messageIdOf = (result: unknown): number | undefined => {
-  const first: unknown = Array.isArray(result) ? result[0] : result
-  const id = (first as { message_id?: unknown } | null | undefined)?.message_id
-  return typeof id === "number" ? id : undefined
-}
-
 interface Lane {
   current: number
   /** A scan saw a newer head while the lane was busy: look again before letting the lane go. */
@@ -92,7 +85,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       Effect.gen(function* () {
         if (Either.isRight(outcome)) {
           yield* count(row.method, "sent")
-          return yield* outbox.sent(row, outcome.right, messageIdOf(outcome.right))
+          return yield* outbox.sent(row, outcome.right)
         }
         const failure = outcome.left
         if (failure._tag === "PermanentFailure") {

@@ -136,21 +136,15 @@ describe("dialog machine", () => {
       ["topic.claim", null],
       ["dialog.opened", null],
       ["outbox.send", "sendMessage"],
-      ["outbox.send", "copyMessage"],
+      ["outbox.send", "copyMessages"],
       ["dialog.clientWrote", null],
-      ["outbox.send", "copyMessage"],
       ["dialog.clientWrote", null]
     ])
     expect(ready[2]?.["params"]).toEqual({
       message_thread_id: 77,
       text: "👤 Alice Smith\n@alice\nid 42\nlanguage en\nvia bot:7"
     })
-    expect(
-      ready.filter((event) => event["method"] === "copyMessage").map((event) => event["params"])
-    ).toEqual([
-      { from_chat_id: 42, message_id: 1, message_thread_id: 77 },
-      { from_chat_id: 42, message_id: 2, message_thread_id: 77 }
-    ])
+    expect(ready[3]?.["params"]).toEqual({ from_chat_id: 42, message_ids: [1, 2], message_thread_id: 77 })
     expect(actor.getSnapshot().value).toEqual({ open: "awaitingTeam" })
   })
 
@@ -321,5 +315,95 @@ describe("dialog machine", () => {
     })
     expect(actor.getSnapshot().value).toBe("new")
     expect(calls(send(fromClient(2, "Hello?")))).toEqual(["createForumTopic", "sendMessage"])
+  })
+
+  it("an album is gathered and sent on together; something else first sends on what was gathered", () => {
+    const { send } = opened()
+    const part = (id: number, group: string): DialogMessage => {
+      const message = fromClient(id, "")
+      return { ...message, message: { ...message.message, media_group_id: group } }
+    }
+    expect(send(part(5, "A")).map((event) => [event.type, event["name"] ?? null])).toEqual([
+      ["timer.set", "album"],
+      ["dialog.clientWrote", null]
+    ])
+    expect(calls(send(part(6, "A")))).toEqual([])
+    expect(send({ type: "dialog.albumDue" })).toEqual([
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: group,
+        method: "copyMessages",
+        params: { from_chat_id: 42, message_ids: [5, 6], message_thread_id: 77 },
+        reportFailure: true
+      }
+    ])
+    send(part(7, "B"))
+    const next = send(fromClient(8, "and a caption"))
+    expect(next.filter((event) => event.type === "outbox.send").map((event) => event["params"])).toEqual([
+      { from_chat_id: 42, message_id: 7, message_thread_id: 77 },
+      { from_chat_id: 42, message_id: 8, message_thread_id: 77 }
+    ])
+  })
+
+  it("replies keep their mapping both ways; edits are made in place or noted; reactions are mirrored", () => {
+    const { send } = opened()
+    const reply = { ...fromClient(9, "this one?"), replyTo: { chatId: group, messageId: 30 } }
+    expect(send(reply)[0]?.["params"]).toEqual({
+      from_chat_id: 42,
+      message_id: 9,
+      message_thread_id: 77,
+      reply_parameters: { message_id: 30, allow_sending_without_reply: true }
+    })
+    const answer = { ...inTopic(31, "yes"), replyTo: { chatId: 42, messageId: 9 } }
+    expect(send(answer)[0]?.["params"]).toEqual({
+      from_chat_id: group,
+      message_id: 31,
+      reply_parameters: { message_id: 9, allow_sending_without_reply: true }
+    })
+    const edit = (text: string, counterpart?: { chatId: number; messageId: number }): DialogEvent => ({
+      ...fromClient(9, text),
+      type: "message.edited",
+      ...(counterpart === undefined ? {} : { counterpart })
+    })
+    expect(send(edit("this one!", { chatId: group, messageId: 40 }))).toEqual([
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: group,
+        method: "editMessageText",
+        params: { message_id: 40, text: "this one!" }
+      }
+    ])
+    expect(send(edit("not copied yet"))[0]?.["params"]).toEqual({
+      message_thread_id: 77,
+      text: "✏️ The client edited a message:\nnot copied yet"
+    })
+    const operatorEdit: DialogEvent = { ...inTopic(31, "yes, today"), type: "message.edited" }
+    expect(calls(send(operatorEdit))).toEqual([])
+    expect(calls(send({ ...operatorEdit, counterpart: { chatId: 42, messageId: 50 } }))).toEqual([
+      "editMessageText"
+    ])
+    const reaction: DialogEvent = {
+      type: "reaction.changed",
+      connection,
+      updateId: UpdateId.make(77),
+      chat: { id: ChatId.make(42), type: "private" },
+      messageId: MessageId.make(50),
+      from: client,
+      previous: [],
+      reactions: [{ type: "emoji", emoji: "👍" }],
+      ...inbox(),
+      counterpart: { chatId: group, messageId: 31 }
+    }
+    expect(send(reaction)).toEqual([
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: group,
+        method: "setMessageReaction",
+        params: { message_id: 31, reaction: [{ type: "emoji", emoji: "👍" }] }
+      }
+    ])
   })
 })

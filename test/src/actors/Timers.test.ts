@@ -5,7 +5,7 @@ import { describe, expect } from "vitest"
 import { assign, emit, setup } from "xstate"
 import { ActorHost } from "../../../src/actors/ActorHost.ts"
 import { Mailbox } from "../../../src/actors/Mailbox.ts"
-import { Router } from "../../../src/actors/Router.ts"
+import { RouterLive } from "../../../src/actors/Router.ts"
 import { ActorHostConfig } from "../../../src/actors/Step.ts"
 import { TimerScheduler, TimerSchedulerConfig } from "../../../src/actors/TimerScheduler.ts"
 import { Timers } from "../../../src/actors/Timers.ts"
@@ -75,7 +75,7 @@ const fastTimers = Layer.succeed(TimerSchedulerConfig, { pollInterval: Duration.
 
 /** One Backline process' runtime part: host, router and scheduler (the database outlives it). */
 const runtime = Layer.mergeAll(
-  Router.DefaultWithoutDependencies.pipe(Layer.provide(Mailbox.Default)),
+  RouterLive,
   TimerScheduler.DefaultWithoutDependencies.pipe(Layer.provide(Layer.mergeAll(fastTimers, Timers.Default)))
 ).pipe(
   Layer.provide(Notifications.Default),
@@ -221,7 +221,7 @@ describe("durable timers and actor mail (real PostgreSQL)", () => {
             )
             expect(rows.map((row) => row.replyAs)).toEqual(["alarm.answered", "alarm.answered"])
             // What the Sender records for Telegram's answers: one sent, one refused.
-            yield* outbox.sent(rows[0]!, { message_id: 77, chat: { id: 42 } }, 77)
+            yield* outbox.sent(rows[0]!, { message_id: 77, chat: { id: 42 } })
             yield* outbox.failed(rows[1]!, 403, "Forbidden: bot was blocked by the user")
             const answers = yield* eventually(
               Effect.map(

@@ -1,0 +1,113 @@
+import type { DialogInbox, DialogSettings } from "../src/domain/DialogSettings.ts"
+import type { MessageEdited, MessageReceived, ReactionChanged, TelegramUser } from "../src/domain/Events.ts"
+import type { OutboxSend, TimerCancel, TimerSet, TopicClaim } from "../src/domain/Reserved.ts"
+
+/** Where a dialog stands: who wrote last, on hold, closed; before its topic exists, new or opening. */
+export type DialogStatus = "new" | "opening" | "awaitingTeam" | "answered" | "onHold" | "closed"
+
+export interface DialogContext {
+  /** The connection the client writes to, e.g. `bot:7000000001`. */
+  readonly connection: string
+  /** The client's user id (the private chat's id). */
+  readonly peerId: number
+  /** The backend group the dialog's topic lives in; `null` until the first message names it. */
+  readonly groupId: number | null
+  readonly threadId: number | null
+  readonly client: TelegramUser | null
+  /** The parameter of the client's `/start <param>`, if any. */
+  readonly startParam: string | null
+  /** Client messages waiting for the topic to exist, in order. */
+  readonly waiting: ReadonlyArray<number>
+  readonly status: DialogStatus
+  /** The settings last handed over with an event (the connection's, at that time). */
+  readonly settings: DialogSettings | null
+  /** Whether the client has blocked the bot (the last answer was refused with 403). */
+  readonly blocked: boolean
+  /** How many topics this dialog has had (more than one after a topic was deleted by hand). */
+  readonly topics: number
+  /** An album being received, sent on together once it is complete (`dialog.albumDue`). */
+  readonly album: {
+    readonly to: "client" | "topic"
+    readonly mediaGroupId: string
+    readonly messageIds: ReadonlyArray<number>
+  } | null
+}
+
+/** What the Router adds to a dialog's message, edit or reaction (see `ForDialog` in src/actors/Routes.ts). */
+export interface Linked {
+  /** The other side of the message replied to. */
+  readonly replyTo?: { readonly chatId: number; readonly messageId: number } | undefined
+  /** The other side of the message edited or reacted to. */
+  readonly counterpart?: { readonly chatId: number; readonly messageId: number } | undefined
+}
+
+export type DialogMessage = MessageReceived & DialogInbox & Linked
+export type DialogEdit = MessageEdited & DialogInbox & Linked
+export type DialogReaction = ReactionChanged & DialogInbox & Linked
+
+/** Which side a message is relayed to: the client's private chat, or the dialog's topic. */
+export type Side = "client" | "topic"
+
+/** The created topic, mailed back for the `createForumTopic` call (`replyAs`). */
+export interface TopicOpened {
+  readonly type: "dialog.topicCreated"
+  readonly result: { readonly message_thread_id: number; readonly name: string }
+}
+
+/** A call Telegram refused, mailed back for calls made with `reportFailure` or `replyAs`. */
+export interface DialogDeliveryFailed {
+  readonly type: "delivery.failed"
+  readonly method: string
+  readonly code: number
+  readonly description: string
+  readonly params?: Readonly<Record<string, unknown>>
+}
+
+/** The dialog's timers: AUTOCLOSE, and an album complete. */
+export type DialogTimer = { readonly type: "dialog.autoClose" } | { readonly type: "dialog.albumDue" }
+
+export type DialogEvent =
+  DialogMessage | DialogEdit | DialogReaction | TopicOpened | DialogDeliveryFailed | DialogTimer
+
+export interface DialogRef {
+  readonly connection: string
+  readonly peerId: number
+  readonly chatId: number
+  readonly threadId: number
+}
+
+/** Facts the dialog actor emits (journalled for plugins), and the reserved events it asks effects with. */
+export type DialogEmitted =
+  | (DialogRef & { readonly type: "dialog.opened"; readonly client: TelegramUser | null })
+  | (DialogRef & { readonly type: "dialog.clientWrote"; readonly messageId: number })
+  | (DialogRef & { readonly type: "dialog.teamAnswered"; readonly messageId: number; readonly by: number })
+  | (DialogRef & {
+      readonly type: "dialog.statusChanged"
+      readonly status: DialogStatus
+      readonly by: number | null
+    })
+  | (DialogRef & { readonly type: "dialog.topicRecreated"; readonly previousThreadId: number })
+  | (DialogRef & { readonly type: "dialog.clientBlocked" })
+  | OutboxSend
+  | TopicClaim
+  | TimerSet
+  | TimerCancel
+
+/** `dialog:<connection>:<peerId>`, where the connection itself holds a colon (`bot:7000000001`). */
+export const parseKey = (key: string) => {
+  const parts = key.split(":")
+  return { connection: parts.slice(1, -1).join(":"), peerId: Number(parts.at(-1)) }
+}
+
+export const refOf = (context: DialogContext): DialogRef => ({
+  connection: context.connection,
+  peerId: context.peerId,
+  chatId: context.groupId!,
+  threadId: context.threadId!
+})
+
+export const isClient = (context: DialogContext, event: DialogEvent): event is DialogMessage =>
+  event.type === "message.received" && event.chat.type === "private" && event.chat.id === context.peerId
+
+export const isTeam = (context: DialogContext, event: DialogEvent): event is DialogMessage =>
+  event.type === "message.received" && event.chat.id === context.groupId && event.from?.is_bot === false
