@@ -51,6 +51,15 @@ const routes: ReadonlyArray<[string, RegExp, Route]> = [
       return s.messages(Number(m[1]), Number(as), thread === null ? undefined : Number(thread))
     }
   ],
+  [
+    "GET",
+    /^\/chats\/(-?\d+)\/messages\/(\d+)\/reactions$/,
+    (s, m, _, q) => {
+      const as = q.get("as")
+      if (as === null) throw invalidField("as", "is required")
+      return s.reactions(Number(m[1]), Number(as), Number(m[2]))
+    }
+  ],
   ["POST", /^\/faults$/, (s, _, b) => (s.fault(b as never), { ok: true })],
   ["DELETE", /^\/faults$/, (s) => (s.faults.clear(), { ok: true })],
   ["POST", /^\/limits$/, (s, _, b) => s.setLimits(b as never)],

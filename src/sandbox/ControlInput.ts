@@ -20,6 +20,8 @@ export interface UserMessage {
   readonly caption?: string
   readonly message_thread_id?: number
   readonly reply_to_message_id?: number
+  /** Posts the (photo, video or document) message as a part of this album: the parts share the id. */
+  readonly media_group_id?: string
   readonly photo?: Attachment
   readonly document?: Attachment
   readonly voice?: Attachment

@@ -1,4 +1,4 @@
-import type { Chat, Message, User } from "grammy/types"
+import type { Chat, Message, ReactionType, User } from "grammy/types"
 import type { NewBot, NewChat, NewUser } from "./Accounts.ts"
 import { BotApi } from "./BotApi.ts"
 import { invalidField } from "./BotApiError.ts"
@@ -154,6 +154,19 @@ export class Sandbox {
     return [...chat.messages.values()]
       .filter((m) => !m.deleted && inThread(m.threadId))
       .map((m) => this.world.render(m, viewer.id))
+  }
+
+  /** The reactions on a message as `as` sees them under it: who reacted with what. */
+  reactions(
+    chatId: number,
+    as: number,
+    messageId: number
+  ): Array<{ user_id: number; reaction: Array<ReactionType> }> {
+    const viewer = userOf(this.world, "as", as)
+    const chat = chatOfUser(this.world, viewer.id, chatId)
+    const message = this.world.message(chat, requireNumber("message_id", messageId))
+    if (message === undefined || message.deleted) throw invalidField("message_id", "no such message", 404)
+    return [...message.reactions.entries()].map(([user, reaction]) => ({ user_id: user, reaction }))
   }
 
   /** Topics that exist in the chat, in creation order. */

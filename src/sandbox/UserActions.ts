@@ -47,6 +47,14 @@ export const sendMessage = (world: World, input: UserMessage): Message => {
               }
             : {})
         }
+  if (input.media_group_id !== undefined) {
+    if (typeof input.media_group_id !== "string" || input.media_group_id === "")
+      throw invalidField("media_group_id", "must be a non-empty string")
+    if (kind !== "photo" && kind !== "video" && kind !== "document")
+      throw invalidField("media_group_id", "only photos, videos and documents make an album")
+  }
+  const posted: Content =
+    input.media_group_id === undefined ? content : { ...content, mediaGroupId: input.media_group_id }
   if (chat.type === "private") {
     const bot = world.bots.get(chat.peers!.bot)!
     bot.started.add(from.id)
@@ -62,7 +70,7 @@ export const sendMessage = (world: World, input: UserMessage): Message => {
         ? undefined
         : requireNumber("reply_to_message_id", input.reply_to_message_id)
   }
-  const message = post(world, chat, chat.type === "channel" ? undefined : from.id, content, placement)
+  const message = post(world, chat, chat.type === "channel" ? undefined : from.id, posted, placement)
   return world.render(message, from.id)
 }
 

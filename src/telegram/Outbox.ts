@@ -181,7 +181,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
       }
       return rows(sql<Raw>`
         with replied as (
-          ${reply(row, "failed", { ...event, params: row.params })}
+          ${reply(row, "failed", { ...event, params: { chat_id: row.chatId, ...row.params } })}
         ), done as (
           update outbox set status = 'failed', error = ${description}, attempts = attempts + 1 where id = ${row.id}
         ), logged as (

@@ -2,17 +2,7 @@ import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { BacklineProcess } from "../../support/Backline.ts"
 import { createTestDatabase } from "../../support/Database.ts"
-
-/** Polls `probe` until it answers something other than `undefined`; throws after `timeoutMs`. */
-const eventually = async <A>(probe: () => Promise<A | undefined>, timeoutMs = 20_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error("condition not met in time")
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+import { eventually } from "../../support/Demo.ts"
 
 describe("backline start runs the whole runtime", () => {
   let database: { url: string; drop: () => Promise<void> }
@@ -98,110 +88,6 @@ describe("backline start runs the whole runtime", () => {
       expect(metrics).toMatch(/^backline_router_updates_total\{result="delivered"\} [1-9]\d*$/m)
     } finally {
       await client.end().catch(() => undefined)
-      const exit = await backline.stop("SIGINT")
-      expect(exit).toEqual({ code: 0, signal: null })
-      expect(backline.stderr).toBe("")
-    }
-  }, 60_000)
-
-  it("a client's message opens a topic with the client card, and the operator's answer reaches the client", async () => {
-    const backline = new BacklineProcess(["start"], { DATABASE_URL: database.url, HTTP_PORT: "0" })
-    try {
-      const [, apiRoot] = await backline.waitFor(/Bot API root (http:\/\/\S+)/)
-      const [, botId] = await backline.waitFor(/demo bot: @\S+ \((\d+)\)/)
-      const [, groupId] = await backline.waitFor(/demo backend group: ".*" \((-\d+)\)/)
-      const [, operatorId] = await backline.waitFor(/demo operators: [^(]*\((\d+)\)/)
-      const [, clientName, clientId] = await backline.waitFor(/demo clients: ([^@(]+?) (?:@\S+ )?\((\d+)\)/)
-      await backline.running()
-      const control = `${apiRoot}/sandbox/v1`
-      const post = async (path: string, body: unknown) => {
-        const response = await fetch(`${control}${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body)
-        })
-        expect(response.status).toBe(200)
-        return (await response.json()) as { message_id: number }
-      }
-      const messages = async (chat: string | undefined, as: string | undefined, thread?: number) => {
-        const query = `as=${as}${thread === undefined ? "" : `&message_thread_id=${thread}`}`
-        const response = await fetch(`${control}/chats/${chat}/messages?${query}`)
-        return (await response.json()) as Array<{ text?: string; from?: { id: number } }>
-      }
-
-      // A bare /start opens nothing; the first real message opens the topic.
-      await post("/messages", { from: Number(clientId), chat_id: Number(botId), text: "/start" })
-      await post("/messages", { from: Number(clientId), chat_id: Number(botId), text: "Where is my order?" })
-      await post("/messages", { from: Number(clientId), chat_id: Number(botId), text: "It is #1042" })
-      const topic = await eventually(async () => {
-        const response = await fetch(`${control}/chats/${groupId}/topics`)
-        const topics = (await response.json()) as Array<{ message_thread_id: number; name: string }>
-        return topics.find((found) => found.name === `🔴 ${clientName}`)
-      })
-      const inTopic = await eventually(async () => {
-        // Leaving out the service message that opens the topic.
-        const found = (await messages(groupId, operatorId, topic.message_thread_id)).filter(
-          (message) => message.text !== undefined
-        )
-        return found.length >= 3 ? found : undefined
-      })
-      expect(inTopic.map((message) => message.text?.split("\n")[0])).toEqual([
-        `👤 ${clientName}`,
-        "Where is my order?",
-        "It is #1042"
-      ])
-
-      // The operator answers in the topic; an internal comment stays in the group.
-      await post("/messages", {
-        from: Number(operatorId),
-        chat_id: Number(groupId),
-        message_thread_id: topic.message_thread_id,
-        text: "/ checking the warehouse"
-      })
-      await post("/messages", {
-        from: Number(operatorId),
-        chat_id: Number(groupId),
-        message_thread_id: topic.message_thread_id,
-        text: "It ships today"
-      })
-      const seen = await eventually(async () => {
-        const found = await messages(botId, clientId)
-        return found.some((message) => message.text === "It ships today") ? found : undefined
-      })
-      expect(
-        seen.filter((message) => message.from?.id === Number(botId)).map((message) => message.text)
-      ).toEqual([
-        `Hello, ${clientName}! Thanks for writing. The team will answer here soon.`,
-        "It ships today"
-      ])
-      const topicNow = async () => {
-        const response = await fetch(`${control}/chats/${groupId}/topics`)
-        const topics = (await response.json()) as Array<{
-          message_thread_id: number
-          name: string
-          is_closed: boolean
-        }>
-        return topics.find((found) => found.message_thread_id === topic.message_thread_id)
-      }
-      await eventually(async () => ((await topicNow())?.name === `🟢 ${clientName}` ? true : undefined))
-
-      // /close closes the topic; the client's next message reopens it, awaiting the team.
-      await post("/messages", {
-        from: Number(operatorId),
-        chat_id: Number(groupId),
-        message_thread_id: topic.message_thread_id,
-        text: "/close"
-      })
-      await eventually(async () => {
-        const now = await topicNow()
-        return now?.is_closed === true && now.name === `⚪ ${clientName}` ? true : undefined
-      })
-      await post("/messages", { from: Number(clientId), chat_id: Number(botId), text: "One more question" })
-      await eventually(async () => {
-        const now = await topicNow()
-        return now?.is_closed === false && now.name === `🔴 ${clientName}` ? true : undefined
-      })
-    } finally {
       const exit = await backline.stop("SIGINT")
       expect(exit).toEqual({ code: 0, signal: null })
       expect(backline.stderr).toBe("")

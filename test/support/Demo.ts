@@ -1,0 +1,106 @@
+import { expect } from "vitest"
+import { BacklineProcess } from "./Backline.ts"
+
+/** Polls `probe` until it answers something other than `undefined`; throws after `timeoutMs`. */
+export const eventually = async <A>(probe: () => Promise<A | undefined>, timeoutMs = 20_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error("condition not met in time")
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+export interface SeenMessage {
+  readonly message_id: number
+  readonly text?: string
+  readonly caption?: string
+  readonly from?: { readonly id: number }
+  readonly media_group_id?: string
+  readonly photo?: ReadonlyArray<unknown>
+  readonly reply_to_message?: { readonly message_id: number; readonly text?: string }
+  readonly edit_date?: number
+}
+
+export interface SeenTopic {
+  readonly message_thread_id: number
+  readonly name: string
+  readonly is_closed: boolean
+}
+
+const people = (line: string) =>
+  [...line.matchAll(/([^,(]+?) (?:@\S+ )?\((\d+)\)/g)].map((match) => ({
+    name: match[1]!.trim(),
+    id: Number(match[2])
+  }))
+
+/**
+ * `backline start` with no bot token: the sandbox's demo workspace, with its people's ids read
+ * from the start-up lines and the sandbox's control API at hand, as a user of Telegram acts.
+ */
+export const startDemo = async (env: Record<string, string>) => {
+  const backline = new BacklineProcess(["start"], { HTTP_PORT: "0", ...env })
+  const [, apiRoot] = await backline.waitFor(/Bot API root (http:\/\/\S+)/)
+  const [, botId] = await backline.waitFor(/demo bot: @\S+ \((\d+)\)/)
+  const [, groupId] = await backline.waitFor(/demo backend group: ".*" \((-\d+)\)/)
+  const [, admin] = await backline.waitFor(/demo admin: (.*)$/m)
+  const [, operators] = await backline.waitFor(/demo operators: (.*)$/m)
+  const [, clients] = await backline.waitFor(/demo clients: (.*)$/m)
+  const url = await backline.running()
+  const control = `${apiRoot}/sandbox/v1`
+  const bot = Number(botId)
+  const group = Number(groupId)
+
+  const post = async <A = SeenMessage>(path: string, body: unknown): Promise<A> => {
+    const response = await fetch(`${control}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body)
+    })
+    expect(response.status, await response.clone().text()).toBe(200)
+    return (await response.json()) as A
+  }
+  const get = async <A>(path: string): Promise<A> => (await (await fetch(`${control}${path}`)).json()) as A
+
+  return {
+    backline,
+    url,
+    apiRoot: apiRoot!,
+    bot,
+    group,
+    admin: people(admin!)[0]!,
+    operators: people(operators!),
+    clients: people(clients!),
+    post,
+    /** A client writes to the bot. */
+    clientSays: (client: number, text: string, extra: Record<string, unknown> = {}) =>
+      post("/messages", { from: client, chat_id: bot, text, ...extra }),
+    /** A team member writes in a topic of the backend group. */
+    teamSays: (from: number, thread: number, text: string, extra: Record<string, unknown> = {}) =>
+      post("/messages", { from, chat_id: group, message_thread_id: thread, text, ...extra }),
+    /** What `as` sees in the client's chat with the bot. */
+    privateChat: (client: number) => get<Array<SeenMessage>>(`/chats/${bot}/messages?as=${client}`),
+    /** What `as` sees in a topic (service messages left out). */
+    topicMessages: async (as: number, thread: number) =>
+      (
+        await get<Array<SeenMessage & { forum_topic_created?: unknown }>>(
+          `/chats/${group}/messages?as=${as}&message_thread_id=${thread}`
+        )
+      ).filter((message) => message.forum_topic_created === undefined),
+    topics: () => get<Array<SeenTopic>>(`/chats/${group}/topics`),
+    /** The topic named `name` once it exists. */
+    topicNamed: (name: string, timeoutMs?: number) =>
+      eventually(async () => {
+        const topics = await get<Array<SeenTopic>>(`/chats/${group}/topics`)
+        return topics.find((topic) => topic.name === name)
+      }, timeoutMs),
+    stop: async () => {
+      const exit = await backline.stop("SIGINT")
+      expect(exit).toEqual({ code: 0, signal: null })
+      expect(backline.stderr).toBe("")
+    }
+  }
+}
+
+export type Demo = Awaited<ReturnType<typeof startDemo>>
