@@ -3,10 +3,13 @@ import {
   autoCloseTimer,
   byOf,
   copyTo,
+  floodLimit,
+  floodOf,
   flushAlbum,
   isExplicitReply,
   relay,
   relayEdit,
+  recentWith,
   relayReaction,
   sideOf,
   statusChange
@@ -15,6 +18,7 @@ import {
   cardOf,
   commandOf,
   openTopic,
+  refusalOf,
   send,
   startParamOf,
   textOf,
@@ -28,7 +32,8 @@ import {
   refOf,
   type DialogContext,
   type DialogEmitted,
-  type DialogEvent
+  type DialogEvent,
+  type DialogMessage
 } from "./dialog.types.ts"
 
 export type * from "./dialog.types.ts"
@@ -39,6 +44,10 @@ const types = {} as {
   emitted: DialogEmitted
   input: { readonly key: string }
 }
+
+/** Whether the connection's settings let a client's message through (see `refusalOf`). */
+const accepted = (context: DialogContext, event: DialogMessage) =>
+  refusalOf(event.settings, context.peerId, event) === undefined && floodOf(context, event) === undefined
 
 /**
  * One client conversation ↔ one topic in the backend group; see docs/inbox.md. The client's first
@@ -52,8 +61,12 @@ const types = {} as {
 export const dialogMachine = setup({
   types,
   guards: {
-    clientStart: ({ context, event }) => isClient(context, event) && startParamOf(event) !== undefined,
-    fromClient: ({ context, event }) => isClient(context, event),
+    clientStart: ({ context, event }) =>
+      isClient(context, event) && accepted(context, event) && startParamOf(event) !== undefined,
+    fromClient: ({ context, event }) => isClient(context, event) && accepted(context, event),
+    refused: ({ context, event }) => isClient(context, event) && !accepted(context, event),
+    stayClosed: ({ context, event }) =>
+      isClient(context, event) && accepted(context, event) && event.settings.leaveClosed.includes("private"),
     close: ({ context, event }) => isTeam(context, event) && commandOf(event) === "close",
     hold: ({ context, event }) => isTeam(context, event) && commandOf(event) === "hold",
     wait: ({ context, event }) => isTeam(context, event) && commandOf(event) === "wait",
@@ -74,14 +87,36 @@ export const dialogMachine = setup({
     /** Asks for the topic (the first time, with the welcome). */
     open: enqueueActions(({ context, event, enqueue }) => {
       if (!isClient(context, event)) return
-      const next = { ...context, groupId: event.backendGroup, client: event.from ?? context.client }
-      enqueue.assign({ ...next, waiting: [event.messageId], status: "opening", settings: event.settings })
+      const client = event.from ?? context.client
+      const next = { ...context, groupId: event.backendGroup, client, settings: event.settings }
+      enqueue.assign({
+        ...next,
+        waiting: [event.messageId],
+        status: "opening",
+        recent: recentWith(context, event)
+      })
       enqueue.emit(openTopic(next, event.backendGroup))
-      const welcome = welcomeOf(next, event.settings)
-      if (welcome !== undefined) enqueue.emit(welcome)
+      for (const welcome of welcomeOf(next, event.settings)) enqueue.emit(welcome)
     }),
+    /** `/new`: the team opens the topic first (no welcome: the client has not written). */
+    openForTeam: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "dialog.open") return
+      const next = { ...context, groupId: event.backendGroup, settings: event.settings }
+      enqueue.assign({ ...next, waiting: [], status: "opening" })
+      enqueue.emit(openTopic(next, event.backendGroup))
+    }),
+    /** `/new` for a dialog whose topic exists: point there. */
+    pointToTopic: enqueueActions(({ context, enqueue }) =>
+      enqueue.emit(
+        send(context, context.groupId!, "sendMessage", {
+          message_thread_id: context.threadId,
+          text: "This is the client's topic: write here to reach them."
+        })
+      )
+    ),
     queue: enqueueActions(({ context, event, enqueue }) => {
-      if (isClient(context, event)) enqueue.assign({ waiting: [...context.waiting, event.messageId] })
+      if (isClient(context, event))
+        enqueue.assign({ waiting: [...context.waiting, event.messageId], recent: recentWith(context, event) })
     }),
     topicReady: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "dialog.topicCreated") return
@@ -96,14 +131,15 @@ export const dialogMachine = setup({
       if (context.threadId === null)
         enqueue.emit({ type: "dialog.opened", ...refOf(open), client: open.client })
       else enqueue.emit({ type: "dialog.topicRecreated", ...refOf(open), previousThreadId: context.threadId })
+      const card =
+        open.settings?.autoInfo === false || open.settings?.hideInfo === "card" ? [] : [cardOf(open)]
       const note =
-        context.threadId === null ? "" : "\n\nThe previous topic of this dialog was deleted; it goes on here."
-      enqueue.emit(
-        send(open, open.groupId!, "sendMessage", {
-          message_thread_id: open.threadId,
-          text: cardOf(open) + note
-        })
-      )
+        context.threadId === null ? [] : ["The previous topic of this dialog was deleted; it goes on here."]
+      const intro = [...card, ...note].join("\n\n")
+      if (intro !== "")
+        enqueue.emit(
+          send(open, open.groupId!, "sendMessage", { message_thread_id: open.threadId, text: intro })
+        )
       // One call for everything that waited keeps albums together and the order as written.
       for (let i = 0; i < context.waiting.length; i += 100)
         enqueue.emit(copyTo(open, "topic", context.waiting.slice(i, i + 100)))
@@ -121,7 +157,12 @@ export const dialogMachine = setup({
     relayToTopic: enqueueActions(({ context, event, enqueue }) => {
       if (!isClient(context, event)) return
       const { emits, album } = relay(context, event, "topic")
-      enqueue.assign({ settings: event.settings, client: event.from ?? context.client, album })
+      enqueue.assign({
+        settings: event.settings,
+        client: event.from ?? context.client,
+        album,
+        recent: recentWith(context, event)
+      })
       for (const emitted of emits) enqueue.emit(emitted)
       enqueue.emit({ type: "dialog.clientWrote", ...refOf(context), messageId: event.messageId })
       if (context.status === "awaitingTeam") return
@@ -129,8 +170,7 @@ export const dialogMachine = setup({
         enqueue.emit(
           send(context, context.groupId!, "reopenForumTopic", { message_thread_id: context.threadId })
         )
-        const welcome = welcomeOf(context, event.settings)
-        if (welcome !== undefined) enqueue.emit(welcome)
+        for (const welcome of welcomeOf(context, event.settings)) enqueue.emit(welcome)
       }
       enqueue.emit({ type: "timer.cancel", name: "autoClose" })
       for (const change of statusChange(context, "awaitingTeam", null)) enqueue.emit(change)
@@ -181,14 +221,48 @@ export const dialogMachine = setup({
       for (const change of statusChange(context, "answered", byOf(event))) enqueue.emit(change)
       enqueue.assign({ status: "answered" })
     }),
-    postCard: enqueueActions(({ context, enqueue }) =>
+    postCard: enqueueActions(({ context, enqueue }) => {
+      const hidden = context.settings?.hideInfo === "card"
+      const text = hidden ? "The client card is hidden here (HIDE_INFO card)." : cardOf(context)
       enqueue.emit(
-        send(context, context.groupId!, "sendMessage", {
-          message_thread_id: context.threadId,
-          text: cardOf(context)
+        send(context, context.groupId!, "sendMessage", { message_thread_id: context.threadId, text })
+      )
+    }),
+    /** A message the settings keep out: a restricted word is explained to the client, unless SILENT_MODE. */
+    refuse: enqueueActions(({ context, event, enqueue }) => {
+      if (!isClient(context, event)) return
+      const flood = floodOf(context, event)
+      if (flood === "muted") return
+      if (flood === "flooding") {
+        const until = event.message.date + floodLimit.muteSeconds
+        enqueue.assign({ mutedUntil: until, recent: [] })
+        enqueue.emit({
+          type: "dialog.clientMuted",
+          connection: context.connection,
+          peerId: context.peerId,
+          until
+        })
+        const minutes = Math.round(floodLimit.muteSeconds / 60)
+        const text = `You are sending messages too fast. Messages sent in the next ${minutes} minutes will not reach the team.`
+        if (!event.settings.silentMode) enqueue.emit(send(context, context.peerId, "sendMessage", { text }))
+        return
+      }
+      if (event.settings.silentMode) return
+      if (refusalOf(event.settings, context.peerId, event) !== "restricted") return
+      enqueue.emit(
+        send(context, context.peerId, "sendMessage", {
+          text: "Your message was not delivered: it contains a word this chat does not accept.",
+          reply_parameters: { message_id: event.messageId, allow_sending_without_reply: true }
         })
       )
-    ),
+    }),
+    /** LEAVE_CLOSED: the message joins the closed topic, which stays closed. */
+    relayQuietly: enqueueActions(({ context, event, enqueue }) => {
+      if (!isClient(context, event)) return
+      enqueue.assign({ recent: recentWith(context, event) })
+      enqueue.emit(copyTo(context, "topic", [event.messageId], event.replyTo))
+      enqueue.emit({ type: "dialog.clientWrote", ...refOf(context), messageId: event.messageId })
+    }),
     noteBlocked: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ blocked: true })
       enqueue.emit({ type: "dialog.clientBlocked", ...refOf(context) })
@@ -213,7 +287,9 @@ export const dialogMachine = setup({
     settings: null,
     blocked: false,
     topics: 0,
-    album: null
+    album: null,
+    recent: [],
+    mutedUntil: 0
   }),
   initial: "new",
   states: {
@@ -228,7 +304,8 @@ export const dialogMachine = setup({
             })
           },
           { guard: "fromClient", target: "opening", actions: "open" }
-        ]
+        ],
+        "dialog.open": { target: "opening", actions: "openForTeam" }
       }
     },
     opening: {
@@ -264,6 +341,7 @@ export const dialogMachine = setup({
     closed: {
       on: {
         "message.received": [
+          { guard: "stayClosed", actions: "relayQuietly" },
           { guard: "fromClient", target: "open.awaitingTeam", actions: "relayToTopic" },
           { guard: "info", actions: "postCard" },
           { guard: "answer", actions: "relayToClient" }
@@ -272,7 +350,9 @@ export const dialogMachine = setup({
     }
   },
   on: {
+    "message.received": { guard: "refused", actions: "refuse" },
     "message.edited": { actions: "relayEdit" },
+    "dialog.open": { guard: ({ context }) => context.threadId !== null, actions: "pointToTopic" },
     "reaction.changed": { actions: "relayReaction" },
     "dialog.albumDue": { actions: "sendAlbum" },
     "delivery.failed": [

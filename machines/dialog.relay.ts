@@ -1,5 +1,5 @@
 import type { OutboxSend, TimerCancel, TimerSet } from "../src/domain/Reserved.ts"
-import { retitle, send } from "./dialog.text.ts"
+import { retitle, send, splitText } from "./dialog.text.ts"
 import {
   refOf,
   type DialogContext,
@@ -85,13 +85,13 @@ export const relayEdit = (context: DialogContext, event: DialogEdit, to: Side): 
       })
     ]
   if (to === "client") return []
-  return [
+  return splitText(`✏️ The client edited a message:\n${text ?? caption ?? "(its media)"}`).map((part) =>
     send(context, context.groupId!, "sendMessage", {
       message_thread_id: context.threadId,
-      text: `✏️ The client edited a message:\n${text ?? caption ?? "(its media)"}`.slice(0, 4096),
+      text: part,
       ...(target === undefined ? {} : replyParameters(target))
     })
-  ]
+  )
 }
 
 /** A reaction crossing the dialog: Backline's copy gets the (first) emoji reaction, or none. */
@@ -175,3 +175,21 @@ export const sideOf = (context: DialogContext, event: DialogEdit | DialogReactio
     : event.chat.id === context.groupId && event.from?.is_bot === false
       ? "client"
       : undefined
+
+/** The flood limit: more than `messages` client messages within `seconds` mutes the client for `muteSeconds`. */
+export const floodLimit = { messages: 20, seconds: 60, muteSeconds: 600 } as const
+
+/** Whether a client's message is muted (after flooding), is one too many (it mutes), or neither. */
+export const floodOf = (context: DialogContext, event: DialogMessage): "muted" | "flooding" | undefined => {
+  const date = event.message.date
+  if (date < context.mutedUntil) return "muted"
+  const recent = context.recent.filter((sent) => sent > date - floodLimit.seconds)
+  return recent.length >= floodLimit.messages ? "flooding" : undefined
+}
+
+/** The client's recent message dates with this one: what the flood limit counts. */
+export const recentWith = (context: DialogContext, event: DialogMessage) =>
+  [
+    ...context.recent.filter((sent) => sent > event.message.date - floodLimit.seconds),
+    event.message.date
+  ].slice(-floodLimit.messages)

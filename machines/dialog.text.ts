@@ -13,10 +13,23 @@ export const statusMarks: Readonly<Record<DialogStatus, string>> = {
   closed: "⚪"
 }
 
-export const nameOf = (context: DialogContext) =>
+/** The client's name as Telegram shows it. */
+export const realNameOf = (context: DialogContext) =>
   context.client === null
     ? `Client ${context.peerId}`
     : [context.client.first_name, context.client.last_name].filter(Boolean).join(" ")
+
+/** A stable pseudonym for the client (HIDE_INFO names): the same for the same client and connection. */
+export const pseudonymOf = (context: DialogContext) => {
+  let hash = 2166136261
+  for (const char of `${context.connection}:${context.peerId}`)
+    hash = Math.imul(hash ^ char.charCodeAt(0), 16777619)
+  return `Client ${(hash >>> 0).toString(36).toUpperCase().padStart(7, "0")}`
+}
+
+/** The client's name as the team sees it: a pseudonym when HIDE_INFO is names. */
+export const nameOf = (context: DialogContext) =>
+  context.settings?.hideInfo === "names" ? pseudonymOf(context) : realNameOf(context)
 
 /** The topic's title: the status mark and the client's name (Telegram allows 128 characters). */
 export const titleOf = (context: DialogContext, status: DialogStatus) =>
@@ -24,11 +37,12 @@ export const titleOf = (context: DialogContext, status: DialogStatus) =>
 
 /** The client card: the first message of the topic, and the answer to `/info`. */
 export const cardOf = (context: DialogContext) => {
-  const client = context.client
+  const hidden = context.settings?.hideInfo === "names"
+  const client = hidden ? null : context.client
   const lines = [
     `👤 ${nameOf(context)}`,
     client?.username === undefined ? null : `@${client.username}`,
-    `id ${context.peerId}`,
+    hidden ? null : `id ${context.peerId}`,
     client?.language_code === undefined ? null : `language ${client.language_code}`,
     client?.is_premium === true ? "Telegram Premium" : null,
     context.startParam === null ? null : `/start ${context.startParam}`,
@@ -39,14 +53,36 @@ export const cardOf = (context: DialogContext) => {
 
 const escapeMarkdown = (text: string) => text.replace(/([_*`[])/g, "\\$1")
 
-/** The welcome message for the client, or nothing when WELCOME is OFF. */
-export const welcomeOf = (context: DialogContext, settings: DialogSettings): OutboxSend | undefined =>
+/** Telegram's longest message text. */
+export const maxTextLength = 4096
+
+/**
+ * Splits a text longer than Telegram allows into parts that fit, at a line break or a space when
+ * there is one in the second half of a part.
+ *
+ * @example
+ * splitText("a".repeat(5000)) // ["a".repeat(4096), "a".repeat(904)]
+ */
+export const splitText = (text: string, limit = maxTextLength): Array<string> => {
+  const parts: Array<string> = []
+  let rest = text
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit)
+    const cut = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(" "))
+    const at = cut > limit / 2 ? cut : limit
+    parts.push(rest.slice(0, at))
+    rest = rest.slice(at).replace(/^[\n ]/, "")
+  }
+  return [...parts, rest]
+}
+
+/** The welcome messages for the client (a long WELCOME is split), none when WELCOME is OFF. */
+export const welcomeOf = (context: DialogContext, settings: DialogSettings): Array<OutboxSend> =>
   settings.welcome === null
-    ? undefined
-    : send(context, context.peerId, "sendMessage", {
-        text: settings.welcome.replaceAll("{title}", escapeMarkdown(nameOf(context))),
-        parse_mode: "Markdown"
-      })
+    ? []
+    : splitText(settings.welcome.replaceAll("{title}", escapeMarkdown(realNameOf(context)))).map((text) =>
+        send(context, context.peerId, "sendMessage", { text, parse_mode: "Markdown" })
+      )
 
 export const textOf = (event: MessageReceived) => event.message.text ?? event.message.caption ?? ""
 
@@ -81,10 +117,25 @@ export const openTopic = (context: DialogContext, groupId: number) =>
     context,
     groupId,
     "createForumTopic",
-    { name: titleOf(context, "awaitingTeam") },
+    {
+      name: titleOf(context, "awaitingTeam"),
+      ...(context.settings?.iconColor == null ? {} : { icon_color: context.settings.iconColor })
+    },
     { replyAs: "dialog.topicCreated" }
   )
 
 /** Whether Telegram refused a call because the topic no longer exists. */
 export const topicGone = (description: string) =>
   /thread not found|TOPIC_DELETED|TOPIC_ID_INVALID/i.test(description)
+
+/** Why a client's message is not relayed (IGNORE_CHATS, WHITE_LIST, RESTRICTED_KEYWORDS_FRONTEND), if it is not. */
+export const refusalOf = (
+  settings: DialogSettings,
+  peerId: number,
+  event: MessageReceived
+): "ignored" | "restricted" | undefined => {
+  if (settings.ignoreChats.includes(peerId)) return "ignored"
+  if (settings.whiteList.length > 0 && !settings.whiteList.includes(peerId)) return "ignored"
+  const text = textOf(event).toLowerCase()
+  return settings.restrictedKeywords.some((word) => text.includes(word)) ? "restricted" : undefined
+}

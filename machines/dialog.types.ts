@@ -25,6 +25,10 @@ export interface DialogContext {
   readonly blocked: boolean
   /** How many topics this dialog has had (more than one after a topic was deleted by hand). */
   readonly topics: number
+  /** When (Telegram's `date`, seconds) the client's latest messages were sent, for the flood limit. */
+  readonly recent: ReadonlyArray<number>
+  /** Until when (Telegram's `date`) the client's messages are not relayed after flooding; 0 = not muted. */
+  readonly mutedUntil: number
   /** An album being received, sent on together once it is complete (`dialog.albumDue`). */
   readonly album: {
     readonly to: "client" | "topic"
@@ -66,8 +70,17 @@ export interface DialogDeliveryFailed {
 /** The dialog's timers: AUTOCLOSE, and an album complete. */
 export type DialogTimer = { readonly type: "dialog.autoClose" } | { readonly type: "dialog.albumDue" }
 
+/** Command (`/new` in General): open the dialog's topic before the client writes. */
+export interface DialogOpen {
+  readonly type: "dialog.open"
+  readonly backendGroup: number
+  readonly settings: DialogSettings
+  /** Who asked. */
+  readonly by: number
+}
+
 export type DialogEvent =
-  DialogMessage | DialogEdit | DialogReaction | TopicOpened | DialogDeliveryFailed | DialogTimer
+  DialogMessage | DialogEdit | DialogReaction | TopicOpened | DialogDeliveryFailed | DialogTimer | DialogOpen
 
 export interface DialogRef {
   readonly connection: string
@@ -88,6 +101,12 @@ export type DialogEmitted =
     })
   | (DialogRef & { readonly type: "dialog.topicRecreated"; readonly previousThreadId: number })
   | (DialogRef & { readonly type: "dialog.clientBlocked" })
+  | {
+      readonly type: "dialog.clientMuted"
+      readonly connection: string
+      readonly peerId: number
+      readonly until: number
+    }
   | OutboxSend
   | TopicClaim
   | TimerSet

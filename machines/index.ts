@@ -86,7 +86,7 @@ export type EmittedBy<K extends ActorKind> = Exclude<EmittedFrom<(typeof machine
 interface Commands {
   group: Extract<EventFromLogic<typeof groupMachine>, { type: "group.setTopicKind" }>
   connection: Extract<EventFromLogic<typeof connectionMachine>, { type: "connection.start" }>
-  dialog: never
+  dialog: Extract<EventFromLogic<typeof dialogMachine>, { type: "dialog.open" }>
 }
 
 /**

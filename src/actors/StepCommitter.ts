@@ -3,7 +3,7 @@ import { Chunk, Deferred, Effect, Exit, Queue } from "effect"
 import { Outbox } from "../telegram/Outbox.ts"
 import { SnapshotStore } from "./SnapshotStore.ts"
 import { ActorHostConfig, type Step } from "./Step.ts"
-import { Timers } from "./Timers.ts"
+import { journalChannel, Timers } from "./Timers.ts"
 
 interface Pending {
   readonly step: Step
@@ -37,7 +37,10 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
             event: JSON.stringify(event)
           }))
         )
-        if (journal.length > 0) yield* sql`insert into journal ${sql.insert(journal)} on conflict do nothing`
+        if (journal.length > 0) {
+          yield* sql`insert into journal ${sql.insert(journal)} on conflict do nothing`
+          yield* sql`select pg_notify(${journalChannel}, ${journal[0]!.actor_key})`
+        }
         yield* outbox.enqueue(steps.flatMap((step) => step.outbox))
         const inbox = steps.flatMap((step) => (step.inbox === undefined ? [] : [step.inbox]))
         if (inbox.length > 0)

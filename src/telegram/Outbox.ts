@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Option } from "effect"
 import { mailChannel } from "../actors/Mailbox.ts"
+import { journalChannel } from "../actors/Timers.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { mappingsOf } from "./MessageMap.ts"
 
@@ -192,7 +193,8 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         )
         ${nextAfter(row)}`).pipe(
         Effect.map((found) => Option.fromNullable(found[0])),
-        Effect.tap(() => notifyReply(row, "failed"))
+        Effect.tap(() => notifyReply(row, "failed")),
+        Effect.tap(() => sql`select pg_notify(${journalChannel}, ${row.connection})`.pipe(Effect.orDie))
       )
     }
 

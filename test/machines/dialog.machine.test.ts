@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { createActor, SimulatedClock } from "xstate"
 import { dialogMachine, type DialogEvent, type DialogMessage } from "../../machines/index.ts"
+import { splitText } from "../../machines/dialog.text.ts"
 import { defaultDialogSettings, type DialogSettings } from "../../src/domain/DialogSettings.ts"
 import { MessageId, UpdateId } from "../../src/domain/Events.ts"
 import { ChatId, ConnectionId, TopicId, UserId } from "../../src/domain/Ids.ts"
@@ -405,5 +406,98 @@ describe("dialog machine", () => {
         params: { message_id: 31, reaction: [{ type: "emoji", emoji: "👍" }] }
       }
     ])
+  })
+
+  describe("connection settings", () => {
+    it("IGNORE_CHATS (Telegram's service account by default) and WHITE_LIST keep clients out silently", () => {
+      expect(start().send(fromClient(1, "Hi", { ignoreChats: [42] }))).toEqual([])
+      expect(start().send(fromClient(1, "Hi", { whiteList: [7, 8] }))).toEqual([])
+      expect(calls(start().send(fromClient(1, "Hi", { whiteList: [42] })))).toEqual([
+        "createForumTopic",
+        "sendMessage"
+      ])
+      expect(defaultDialogSettings.ignoreChats).toEqual([777000])
+    })
+
+    it("RESTRICTED_KEYWORDS_FRONTEND: not relayed, the client told unless SILENT_MODE", () => {
+      const { send } = opened()
+      const refused = send(fromClient(3, "Buy CRYPTO now", { restrictedKeywords: ["crypto"] }))
+      expect(refused.map((event) => [event["chatId"], event["method"]])).toEqual([[42, "sendMessage"]])
+      expect(send(fromClient(4, "crypto!", { restrictedKeywords: ["crypto"], silentMode: true }))).toEqual([])
+    })
+
+    it("AUTO_INFO off and HIDE_INFO card leave the card out; HIDE_INFO names shows a stable pseudonym", () => {
+      for (const settings of [{ autoInfo: false }, { hideInfo: "card" as const }]) {
+        const { send } = start()
+        send(fromClient(1, "Hello", settings))
+        expect(calls(send(topicCreated))).toEqual(["copyMessage"])
+      }
+      const hidden = start()
+      const asked = hidden.send(fromClient(1, "Hello", { hideInfo: "names" }))
+      const title = (asked[0]?.["params"] as { name: string }).name
+      expect(title).toMatch(/^🔴 Client [0-9A-Z]{7}$/)
+      expect(title).not.toContain("Alice")
+      const card = hidden.send(topicCreated).find((event) => event["method"] === "sendMessage")
+      expect((card?.["params"] as { text: string }).text).not.toMatch(/Alice|alice|42/)
+      expect(start().send(fromClient(1, "Hello", { hideInfo: "names" }))[0]?.["params"]).toEqual(
+        asked[0]?.["params"]
+      )
+    })
+
+    it("LEAVE_CLOSED private: a closed dialog takes the message but stays closed", () => {
+      const { send, status } = opened()
+      send(inTopic(50, "/close"))
+      expect(calls(send(fromClient(5, "still there?", { leaveClosed: ["private"] })))).toEqual([
+        "copyMessage"
+      ])
+      expect(status()).toBe("closed")
+    })
+
+    it("a client flooding (more than 20 messages a minute) is muted for 10 minutes, told once", () => {
+      const { send } = opened()
+      const at = (id: number, date: number) => {
+        const message = fromClient(id, `#${id}`)
+        return { ...message, message: { ...message.message, date } }
+      }
+      for (let id = 2; id <= 21; id++) expect(calls(send(at(id, 1000 + id)))).toEqual(["copyMessage"])
+      const muted = send(at(21, 1030))
+      expect(muted.map((event) => event.type)).toEqual(["dialog.clientMuted", "outbox.send"])
+      expect(muted[1]?.["chatId"]).toBe(42)
+      expect(send(at(22, 1100))).toEqual([])
+      expect(calls(send(at(23, 1030 + 600)))).toEqual(["copyMessage"])
+    })
+
+    it("ICON_COLOR colours new topics", () => {
+      const asked = start().send(fromClient(1, "Hello", { iconColor: 0x8eee98 }))
+      expect(asked[0]?.["params"]).toEqual({ name: "🔴 Alice Smith", icon_color: 0x8eee98 })
+    })
+  })
+
+  it("/new opens the topic before the client writes; again, it points to the topic", () => {
+    const { send, status } = start()
+    const open: DialogEvent = { type: "dialog.open", ...inbox(), by: 11 }
+    expect(send(open)).toEqual([
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: group,
+        method: "createForumTopic",
+        params: { name: "🔴 Client 42" },
+        replyAs: "dialog.topicCreated"
+      }
+    ])
+    expect(calls(send(topicCreated))).toEqual(["sendMessage"])
+    expect(status()).toBe("awaitingTeam")
+    expect(calls(send(open))).toEqual(["sendMessage"])
+  })
+
+  it("texts longer than Telegram allows are split: a long WELCOME, a long edit note", () => {
+    expect(splitText("a".repeat(5000)).map((part) => part.length)).toEqual([4096, 904])
+    const words = "word ".repeat(1500).trim()
+    const parts = splitText(words)
+    expect(parts.every((part) => part.length <= 4096 && !part.startsWith(" "))).toBe(true)
+    expect(parts.join(" ")).toBe(words)
+    const welcomes = start().send(fromClient(1, "Hi", { welcome: words }))
+    expect(calls(welcomes)).toEqual(["createForumTopic", "sendMessage", "sendMessage"])
   })
 })
