@@ -71,6 +71,7 @@ export const dialogMachine = setup({
     hold: ({ context, event }) => isTeam(context, event) && commandOf(event) === "hold",
     wait: ({ context, event }) => isTeam(context, event) && commandOf(event) === "wait",
     info: ({ context, event }) => isTeam(context, event) && commandOf(event) === "info",
+    ban: ({ context, event }) => isTeam(context, event) && /^(un)?ban$/.test(commandOf(event) ?? ""),
     answer: ({ context, event }) =>
       isTeam(context, event) &&
       !textOf(event).startsWith("/") &&
@@ -263,6 +264,24 @@ export const dialogMachine = setup({
       enqueue.emit(copyTo(context, "topic", [event.messageId], event.replyTo))
       enqueue.emit({ type: "dialog.clientWrote", ...refOf(context), messageId: event.messageId })
     }),
+    /** `/ban` adds the client to IGNORE_CHATS (through the inbox plugin), `/unban` takes them off. */
+    ban: enqueueActions(({ context, event, enqueue }) => {
+      if (!isTeam(context, event)) return
+      const unban = commandOf(event) === "unban"
+      const note = (text: string) =>
+        enqueue.emit(
+          send(context, context.groupId!, "sendMessage", { message_thread_id: context.threadId, text })
+        )
+      if (event.mayBan !== true)
+        return note(`Only admins who may ban users can use /${unban ? "un" : ""}ban.`)
+      const by = event.from!.id
+      enqueue.emit({ type: unban ? "dialog.clientUnbanned" : "dialog.clientBanned", ...refOf(context), by })
+      note(
+        unban
+          ? "✅ The client is no longer banned: their messages arrive again."
+          : "🚫 The client is banned: their messages are ignored (IGNORE_CHATS). /unban lifts it."
+      )
+    }),
     noteBlocked: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ blocked: true })
       enqueue.emit({ type: "dialog.clientBlocked", ...refOf(context) })
@@ -334,6 +353,7 @@ export const dialogMachine = setup({
           { guard: "hold", target: ".onHold", actions: "hold" },
           { guard: "wait", target: ".answered", actions: "markAnswered" },
           { guard: "info", actions: "postCard" },
+          { guard: "ban", actions: "ban" },
           { guard: "answer", target: ".answered", actions: ["relayToClient", "markAnswered"] }
         ]
       }
@@ -344,6 +364,7 @@ export const dialogMachine = setup({
           { guard: "stayClosed", actions: "relayQuietly" },
           { guard: "fromClient", target: "open.awaitingTeam", actions: "relayToTopic" },
           { guard: "info", actions: "postCard" },
+          { guard: "ban", actions: "ban" },
           { guard: "answer", actions: "relayToClient" }
         ]
       }

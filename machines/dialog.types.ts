@@ -43,6 +43,8 @@ export interface Linked {
   readonly replyTo?: { readonly chatId: number; readonly messageId: number } | undefined
   /** The other side of the message edited or reacted to. */
   readonly counterpart?: { readonly chatId: number; readonly messageId: number } | undefined
+  /** For `/ban` and `/unban`: whether its author may ban users in the group (asked of Telegram). */
+  readonly mayBan?: boolean | undefined
 }
 
 export type DialogMessage = MessageReceived & DialogInbox & Linked
@@ -101,6 +103,8 @@ export type DialogEmitted =
     })
   | (DialogRef & { readonly type: "dialog.topicRecreated"; readonly previousThreadId: number })
   | (DialogRef & { readonly type: "dialog.clientBlocked" })
+  | (DialogRef & { readonly type: "dialog.clientBanned"; readonly by: number })
+  | (DialogRef & { readonly type: "dialog.clientUnbanned"; readonly by: number })
   | {
       readonly type: "dialog.clientMuted"
       readonly connection: string

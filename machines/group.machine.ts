@@ -1,81 +1,17 @@
-import { assign, emit, setup } from "xstate"
-import type {
-  MemberChanged,
-  TopicClosed,
-  TopicCreated,
-  TopicEdited,
-  TopicReopened
-} from "../src/domain/Events.ts"
+import { assign, emit, enqueueActions, setup } from "xstate"
+import { authorOf, buttonFields, commandOf, GENERAL, postedFields } from "./group.messages.ts"
+import type { AdminEntry, GroupContext, GroupEmitted, GroupEvent, TopicEntry } from "./group.types.ts"
 
-/** What a topic is for: decides which plugins act in it. */
-export type TopicKind = "dialog" | "announcements" | "general" | "team" | "notifications" | "unknown"
-
-/** One forum topic as the group actor knows it. */
-export interface TopicEntry {
-  readonly threadId: number
-  /** `null` for a topic that was given a kind before Backline saw it created. */
-  readonly name: string | null
-  readonly kind: TopicKind
-  readonly closed: boolean
-}
-
-/** One chat admin, with when Backline learned it (ms since epoch, from Telegram's `date`). */
-export interface AdminEntry {
-  readonly userId: number
-  readonly status: "creator" | "administrator"
-  readonly learnedAt: number
-}
-
-export interface GroupContext {
-  readonly chatId: number
-  /** By thread id (as a string: snapshots are JSON). */
-  readonly topics: Readonly<Record<string, TopicEntry>>
-  readonly admins: Readonly<Record<string, AdminEntry>>
-  /** When the admin cache last changed (ms since epoch); `null` before any `member.changed`. */
-  readonly adminsLearnedAt: number | null
-}
-
-/** Command: give a topic its kind (registers the topic if the group has not seen it created). */
-export interface SetTopicKind {
-  readonly type: "group.setTopicKind"
-  readonly threadId: number
-  readonly kind: TopicKind
-}
-
-export type GroupEvent =
-  TopicCreated | TopicEdited | TopicClosed | TopicReopened | MemberChanged | SetTopicKind
-
-/** Facts the group actor emits (journalled for plugins). */
-export type GroupEmitted =
-  | {
-      readonly type: "group.topicRegistered"
-      readonly chatId: number
-      readonly threadId: number
-      readonly name: string | null
-      readonly kind: TopicKind
-    }
-  | {
-      readonly type: "group.topicRenamed"
-      readonly chatId: number
-      readonly threadId: number
-      readonly name: string
-    }
-  | {
-      readonly type: "group.topicKindSet"
-      readonly chatId: number
-      readonly threadId: number
-      readonly kind: TopicKind
-    }
-  | { readonly type: "group.topicClosed"; readonly chatId: number; readonly threadId: number }
-  | { readonly type: "group.topicReopened"; readonly chatId: number; readonly threadId: number }
-  | {
-      readonly type: "group.adminsChanged"
-      readonly chatId: number
-      readonly admins: ReadonlyArray<number>
-      readonly learnedAt: number
-    }
-
-const GENERAL = 1
+export type { Author, ButtonFields, CommandFields, PostedFields } from "./group.messages.ts"
+export type {
+  AdminEntry,
+  GroupContext,
+  GroupEmitted,
+  GroupEvent,
+  SetTopicKind,
+  TopicEntry,
+  TopicKind
+} from "./group.types.ts"
 
 const isAdmin = (status: string): status is AdminEntry["status"] =>
   status === "creator" || status === "administrator"
@@ -98,8 +34,9 @@ const types = {} as {
 const chatIdOf = (key: string) => Number(key.slice(key.indexOf(":") + 1))
 
 /**
- * One backend (or client) group: its topic registry and admin cache. Pure: it emits facts and
- * never calls Telegram.
+ * One backend (or client) group: its topic registry and admin cache. It tells plugins about every
+ * message (`group.messagePosted`, `group.messageEdited`, `group.commandIssued`) with the topic's
+ * kind and whether the author is a known admin. Pure: it emits facts and never calls Telegram.
  */
 export const groupMachine = setup({
   types,
@@ -109,7 +46,8 @@ export const groupMachine = setup({
       const known = context.admins[String(event.member.id)]
       return isAdmin(event.newStatus) ? known?.status !== event.newStatus : known !== undefined
     },
-    topicKnown: ({ context, event }) => "threadId" in event && topicOf(context, event.threadId) !== undefined
+    topicKnown: ({ context, event }) =>
+      "threadId" in event && event.threadId !== undefined && topicOf(context, event.threadId) !== undefined
   }
 }).createMachine({
   id: "group",
@@ -200,28 +138,57 @@ export const groupMachine = setup({
             }))
           ]
         },
+        "message.received": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const fields = postedFields(context, event)
+            enqueue.emit({ type: "group.messagePosted", ...fields })
+            const command = commandOf(fields.text)
+            if (command !== undefined) enqueue.emit({ type: "group.commandIssued", ...fields, ...command })
+          })
+        },
+        "message.edited": {
+          actions: emit(({ context, event }) => ({
+            type: "group.messageEdited" as const,
+            ...postedFields(context, event)
+          }))
+        },
+        "callback.pressed": {
+          // A press under an inline-mode message is in no chat, and not the group's.
+          guard: ({ event }) => event.chat !== undefined,
+          actions: emit(({ context, event }) => ({
+            type: "group.buttonPressed" as const,
+            ...buttonFields(context, event)
+          }))
+        },
         "member.changed": {
-          guard: "adminsChange",
-          actions: [
-            assign(({ context, event }) => {
-              const learnedAt = event.change.date * 1000
-              const admins = { ...context.admins }
-              if (isAdmin(event.newStatus))
-                admins[String(event.member.id)] = {
-                  userId: event.member.id,
-                  status: event.newStatus,
-                  learnedAt
-                }
-              else delete admins[String(event.member.id)]
-              return { admins, adminsLearnedAt: learnedAt }
-            }),
-            emit(({ context }) => ({
-              type: "group.adminsChanged" as const,
+          actions: enqueueActions(({ context, event, enqueue, check }) => {
+            enqueue.emit({
+              type: "group.memberChanged",
+              connection: event.connection,
               chatId: context.chatId,
-              admins: Object.values(context.admins).map((admin) => admin.userId),
-              learnedAt: context.adminsLearnedAt ?? 0
-            }))
-          ]
+              member: authorOf(event.member),
+              oldStatus: event.oldStatus,
+              newStatus: event.newStatus,
+              self: event.self
+            })
+            if (!check("adminsChange")) return
+            const learnedAt = event.change.date * 1000
+            const admins = { ...context.admins }
+            if (isAdmin(event.newStatus))
+              admins[String(event.member.id)] = {
+                userId: event.member.id,
+                status: event.newStatus,
+                learnedAt
+              }
+            else delete admins[String(event.member.id)]
+            enqueue.assign({ admins, adminsLearnedAt: learnedAt })
+            enqueue.emit({
+              type: "group.adminsChanged",
+              chatId: context.chatId,
+              admins: Object.values(admins).map((admin) => admin.userId),
+              learnedAt
+            })
+          })
         }
       }
     }

@@ -7,9 +7,13 @@ import { groupMachine } from "./group.machine.ts"
 export type { ConnectionContext, ConnectionEmitted, ConnectionEvent } from "./connection.machine.ts"
 export type {
   AdminEntry,
+  Author,
+  ButtonFields,
+  CommandFields,
   GroupContext,
   GroupEmitted,
   GroupEvent,
+  PostedFields,
   TopicEntry,
   TopicKind
 } from "./group.machine.ts"

@@ -7,6 +7,7 @@ import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
 import { linkRoute, loadRouteContext, routeOf } from "./Routes.ts"
 import { stepAnnotations } from "./Step.ts"
 import { Notifications } from "../sql/Notifications.ts"
+import { ChatAdmins } from "../telegram/ChatAdmins.ts"
 import { MessageMap } from "../telegram/MessageMap.ts"
 
 /** The Router's settings. */
@@ -60,6 +61,7 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     const notifications = yield* Notifications
     const host = yield* ActorHost
     const messageMap = yield* MessageMap
+    const chatAdmins = yield* ChatAdmins
     const mailbox = yield* Mailbox
     const config = yield* RouterConfig
     const wake = yield* Queue.sliding<void>(1)
@@ -125,7 +127,11 @@ export class Router extends Effect.Service<Router>()("app/Router", {
                 const found = routeOf(event, context)
                 return found === undefined ? [] : [found]
               }),
-              (found) => linkRoute(found, context).pipe(Effect.provideService(MessageMap, messageMap))
+              (found) =>
+                linkRoute(found, context).pipe(
+                  Effect.provideService(MessageMap, messageMap),
+                  Effect.provideService(ChatAdmins, chatAdmins)
+                )
             ),
             (targets) => [row, targets] as const
           ),
@@ -185,7 +191,13 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     yield* loop(wakeMail, drainMail, "actor mail")
     return {} as const
   }),
-  dependencies: [ActorHost.Default, Mailbox.Default, Notifications.Default, MessageMap.Default]
+  dependencies: [
+    ActorHost.Default,
+    Mailbox.Default,
+    Notifications.Default,
+    MessageMap.Default,
+    ChatAdmins.Default
+  ]
 }) {}
 
 /**
@@ -193,5 +205,5 @@ export class Router extends Effect.Service<Router>()("app/Router", {
  * caller provides (one of each per process).
  */
 export const RouterLive = Router.DefaultWithoutDependencies.pipe(
-  Layer.provide(Layer.mergeAll(Mailbox.Default, MessageMap.Default))
+  Layer.provide(Layer.mergeAll(Mailbox.Default, MessageMap.Default, ChatAdmins.Default))
 )

@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Option } from "effect"
+import { ChatAdmins } from "../telegram/ChatAdmins.ts"
 import { MessageMap, type MessageRef } from "../telegram/MessageMap.ts"
 import { dialogSettingsOf, type DialogInbox } from "../domain/DialogSettings.ts"
 import type { DomainEvent } from "../domain/Events.ts"
@@ -21,7 +22,11 @@ export interface RouteContext {
  * the message replied to (`replyTo`), when Backline made or copied it.
  */
 export type ForDialog = DomainEvent &
-  InboxOf & { readonly counterpart?: MessageRef | undefined; readonly replyTo?: MessageRef | undefined }
+  InboxOf & {
+    readonly counterpart?: MessageRef | undefined
+    readonly replyTo?: MessageRef | undefined
+    readonly mayBan?: boolean | undefined
+  }
 
 /** The connection in a `dialog:<connection>:<peerId>` key. */
 const dialogConnection = (key: string) => key.slice("dialog:".length, key.lastIndexOf(":"))
@@ -91,12 +96,12 @@ const refOf = (found: Option.Option<MessageRef>): MessageRef | undefined =>
 /**
  * Links a routed event to the other side of its dialog through `message_map`: a reaction in the
  * group (which carries no topic) goes to the dialog whose copy it reacts to; a dialog's edits and
- * reactions get `counterpart`, its replies `replyTo`.
+ * reactions get `counterpart`, its replies `replyTo`, and `/ban` or `/unban` in its topic `mayBan`.
  */
 export const linkRoute = (
   route: readonly [string, DomainEvent | ForDialog],
   context: RouteContext
-): Effect.Effect<readonly [string, DomainEvent | ForDialog], never, MessageMap> =>
+): Effect.Effect<readonly [string, DomainEvent | ForDialog], never, MessageMap | ChatAdmins> =>
   Effect.gen(function* () {
     const map = yield* MessageMap
     const [key, event] = route
@@ -118,6 +123,13 @@ export const linkRoute = (
         messageId: event.messageId
       })
       return [key, { ...event, counterpart: refOf(found) }] as const
+    }
+    if (event.type === "message.received" && event.chat.type !== "private" && event.from !== undefined) {
+      // Who may ban is Telegram's to say: asked only for the commands that need it.
+      if (/^\/(un)?ban(@\w+)?(\s|$)/.test(event.message.text ?? "")) {
+        const mayBan = yield* (yield* ChatAdmins).mayBan(event.connection, event.chat.id, event.from.id)
+        return [key, { ...event, mayBan }] as const
+      }
     }
     if (event.type === "message.received") {
       const replied = event.message.reply_to_message

@@ -1,6 +1,6 @@
 import * as path from "node:path"
 import { Command } from "@effect/cli"
-import { HttpServer } from "@effect/platform"
+import { FetchHttpClient, HttpServer } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { ActorHost } from "../actors/ActorHost.ts"
 import { RouterLive } from "../actors/Router.ts"
@@ -11,7 +11,17 @@ import { BotApi } from "../telegram/BotApi.ts"
 import { Outbox } from "../telegram/Outbox.ts"
 import { RateLimiter } from "../telegram/RateLimiter.ts"
 import { AppConfig } from "../Config.ts"
-import { loadManifest, type Manifest } from "../plugins/Manifest.ts"
+import { makeInboxCommands } from "../inbox/InboxCommands.ts"
+import { InboxSettings } from "../inbox/InboxSettings.ts"
+import { withAdminCommands } from "../plugins/AdminCommands.ts"
+import { loadManifest } from "../plugins/Manifest.ts"
+import { PluginCommands } from "../plugins/PluginCommands.ts"
+import { PluginConsumer } from "../plugins/PluginConsumer.ts"
+import { PluginContexts } from "../plugins/PluginContexts.ts"
+import { PluginHost } from "../plugins/PluginHost.ts"
+import { PluginJournal } from "../plugins/PluginJournal.ts"
+import { loadPlugins } from "../plugins/PluginLoader.ts"
+import type { LoadedPlugin } from "../plugins/PluginRegistry.ts"
 import { demoWorld } from "../sandbox/Demo.ts"
 import { HealthRoutes } from "../http/Health.ts"
 import { displayUrl, HttpLive } from "../http/Http.ts"
@@ -43,9 +53,30 @@ const RuntimeLive = Layer.mergeAll(
     Layer.provide(Layer.mergeAll(Outbox.Default, BotApi.Default, RateLimiter.Default, Connections.Default))
   ),
   TimerScheduler.DefaultWithoutDependencies.pipe(Layer.provide(Timers.Default))
-).pipe(Layer.provide(Notifications.Default))
+)
 
-const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
+/** The plugins and the admin commands over them, reading the journal; built after the runtime, so they stop first. */
+const PluginsLive = (plugins: ReadonlyArray<LoadedPlugin>) =>
+  PluginHost.DefaultWithoutDependencies.pipe(
+    Layer.provide(
+      Layer.mergeAll(
+        PluginConsumer.Default,
+        PluginContexts.Default,
+        PluginCommands.Default,
+        PluginJournal.Default
+      )
+    ),
+    Layer.provide(
+      Layer.unwrapEffect(
+        Effect.map(makeInboxCommands, (inbox) =>
+          withAdminCommands([...plugins, { plugin: inbox, defaults: {}, enabled: true, system: true }])
+        )
+      ).pipe(Layer.provide(InboxSettings.Default))
+    ),
+    Layer.provide(FetchHttpClient.layer)
+  )
+
+const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedPlugin>) {
   const config = yield* AppConfig
   const applied = yield* runMigrations()
   yield* Effect.logInfo(
@@ -57,7 +88,10 @@ const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
       ? "data: new installation"
       : `data: installed ${instance.installedAt.toISOString()}, start #${instance.starts}`
   )
-  yield* Effect.logInfo(`plugins: ${manifest.plugins.length} listed in plugins.json`)
+  yield* Effect.logInfo(
+    `plugins: ${plugins.length} loaded from plugins.json` +
+      (plugins.length === 0 ? "" : ` (${plugins.map((loaded) => loaded.plugin.id).join(", ")})`)
+  )
   if (Option.isNone(config.botToken)) {
     // No bot of one's own: the built-in Telegram sandbox, with a demo workspace to try things in.
     const sandbox = yield* acquireSandbox({ host: config.httpHost, port: 0 })
@@ -78,10 +112,14 @@ const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
     yield* (yield* Gateway).start
   }
   // Built last, so it is released first: the Sender's calls in flight finish while the sandbox is still up.
-  yield* Layer.build(RuntimeLive)
+  // One LISTEN connection for the process, shared by the runtime and the plugins.
+  const notifications = Layer.succeedContext(yield* Layer.build(Notifications.Default))
+  yield* Layer.build(RuntimeLive.pipe(Layer.provide(notifications)))
   yield* Effect.logInfo(
     "runtime: router (inbox and mail → actors), timers and sender (outbox → Telegram) running"
   )
+  yield* Layer.build(PluginsLive(plugins).pipe(Layer.provide(notifications)))
+  yield* Effect.logInfo(`plugins: host running (journal → ${plugins.length} plugin(s))`)
   const url = displayUrl((yield* HttpServer.HttpServer).address)
   yield* Effect.logInfo(
     `Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz, metrics: ${url}/metrics)`
@@ -90,9 +128,11 @@ const serve = Effect.fn("Start.serve")(function* (manifest: Manifest) {
   return yield* Effect.never
 }, Effect.scoped)
 
-// plugins.json is checked before anything starts, so a typo costs no database start-up.
-const start = loadManifest(path.resolve("plugins.json")).pipe(
-  Effect.flatMap((manifest) => serve(manifest).pipe(Effect.provide(StartLive)))
+// plugins.json and its plugins are checked before anything starts, so a typo costs no database start-up.
+const manifestFile = path.resolve("plugins.json")
+const start = loadManifest(manifestFile).pipe(
+  Effect.flatMap((manifest) => loadPlugins(manifest, { file: manifestFile })),
+  Effect.flatMap((plugins) => serve(plugins).pipe(Effect.provide(StartLive)))
 )
 
 /** `backline start`: migrate, then serve until SIGINT/SIGTERM. */

@@ -4,6 +4,7 @@ import { Cause, ConfigError, Option } from "effect"
 import { describeConfigError } from "../Config.ts"
 import { HttpListenFailed } from "../http/Http.ts"
 import { ManifestInvalid } from "../plugins/Manifest.ts"
+import { PluginInvalid } from "../plugins/PluginLoader.ts"
 import { DataDirInUse } from "../sql/DataDirLock.ts"
 import { EmbeddedPostgresFailed } from "../sql/EmbeddedPostgresFailed.ts"
 import { DatabaseUnreachable } from "../sql/Sql.ts"
@@ -24,7 +25,8 @@ export const describeFailure = (error: unknown): string | undefined => {
     return `cannot reach PostgreSQL at ${error.target}: ${error.reason}`
   if (error instanceof HttpListenFailed)
     return `cannot listen on ${error.host}:${error.port}: ${error.reason}`
-  if (error instanceof ManifestInvalid) return `${error.file}: ${error.message}`
+  if (error instanceof ManifestInvalid || error instanceof PluginInvalid)
+    return `${error.file}: ${error.message}`
   if (error instanceof Migrator.MigrationError) return `database migration failed: ${error.message}`
   if (error instanceof SqlError.SqlError) return `database error: ${error.message}`
   return undefined

@@ -3,6 +3,7 @@ import { Effect, Ref } from "effect"
 import m0001 from "./migrations/0001_instance.ts"
 import m0002 from "./migrations/0002_runtime.ts"
 import m0003 from "./migrations/0003_mail.ts"
+import m0004 from "./migrations/0004_plugins.ts"
 import m0005 from "./migrations/0005_dialogs.ts"
 import m0006 from "./migrations/0006_dialog_settings.ts"
 import m0007 from "./migrations/0007_message_sources.ts"
@@ -15,6 +16,7 @@ export const migrations = Migrator.fromRecord({
   "0001_instance": m0001,
   "0002_runtime": m0002,
   "0003_mail": m0003,
+  "0004_plugins": m0004,
   "0005_dialogs": m0005,
   "0006_dialog_settings": m0006,
   "0007_message_sources": m0007

@@ -21,6 +21,13 @@ export interface SeenMessage {
   readonly photo?: ReadonlyArray<unknown>
   readonly reply_to_message?: { readonly message_id: number; readonly text?: string }
   readonly edit_date?: number
+  readonly pinned_message?: { readonly message_id: number }
+  readonly entities?: ReadonlyArray<{ readonly type: string; readonly user?: { readonly id: number } }>
+  readonly reply_markup?: {
+    readonly inline_keyboard?: ReadonlyArray<
+      ReadonlyArray<{ readonly text: string; readonly callback_data?: string }>
+    >
+  }
 }
 
 export interface SeenTopic {
@@ -38,11 +45,12 @@ const people = (line: string) =>
 /**
  * `backline start` with no bot token: the sandbox's demo workspace, with its people's ids read
  * from the start-up lines and the sandbox's control API at hand, as a user of Telegram acts.
+ * `cwd` is the folder it starts in (where its `plugins.json` is read).
  */
-export const startDemo = async (env: Record<string, string>) => {
-  const backline = new BacklineProcess(["start"], { HTTP_PORT: "0", ...env })
+export const startDemo = async (env: Record<string, string>, options: { readonly cwd?: string } = {}) => {
+  const backline = new BacklineProcess(["start"], { HTTP_PORT: "0", ...env }, options.cwd)
   const [, apiRoot] = await backline.waitFor(/Bot API root (http:\/\/\S+)/)
-  const [, botId] = await backline.waitFor(/demo bot: @\S+ \((\d+)\)/)
+  const [, botId, token] = await backline.waitFor(/demo bot: @\S+ \((\d+)\).* token (\S+)/)
   const [, groupId] = await backline.waitFor(/demo backend group: ".*" \((-\d+)\)/)
   const [, admin] = await backline.waitFor(/demo admin: (.*)$/m)
   const [, operators] = await backline.waitFor(/demo operators: (.*)$/m)
@@ -68,6 +76,8 @@ export const startDemo = async (env: Record<string, string>) => {
     url,
     apiRoot: apiRoot!,
     bot,
+    /** The demo bot's token, for calling the Bot API as the bot. */
+    token: token!,
     group,
     admin: people(admin!)[0]!,
     operators: people(operators!),

@@ -2,8 +2,10 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import packageJson from "../../../package.json" with { type: "json" }
+import { migrations } from "../../../src/sql/Migrations.ts"
 import { BacklineProcess, runBackline } from "../../support/Backline.ts"
 import { createTestDatabase } from "../../support/Database.ts"
 import { makeTempDir } from "../../support/TempDir.ts"
@@ -151,7 +153,10 @@ describe("backline CLI", () => {
     const database = await createTestDatabase()
     try {
       const first = await runBackline(["migrate"], { DATABASE_URL: database.url, LOG_LEVEL: "warning" })
-      expect([first.code, first.stdout]).toEqual([0, "applied 2: 0001_instance, 0002_runtime\n"])
+      const all = (await Effect.runPromise(migrations)).map(
+        ([id, name]) => `${String(id).padStart(4, "0")}_${name}`
+      )
+      expect([first.code, first.stdout]).toEqual([0, `applied ${all.length}: ${all.join(", ")}\n`])
       const second = await runBackline(["migrate"], { DATABASE_URL: database.url, LOG_LEVEL: "warning" })
       expect([second.code, second.stdout]).toEqual([0, "database is up to date\n"])
     } finally {

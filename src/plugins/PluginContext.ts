@@ -1,0 +1,154 @@
+import type { HttpClient } from "@effect/platform"
+import type { Duration, Effect, Option, ParseResult, Schema } from "effect"
+import type { ApiMethods, Opts } from "grammy/types"
+import type { ActorKind, CommandFor } from "../../machines/index.ts"
+import type { PluginEmittedEvents } from "./definePlugin.ts"
+import type { TimerEvent } from "./PluginEvents.ts"
+
+/**
+ * A group, or a topic in it (`threadId`; 1 is General).
+ *
+ * @example
+ * const announcements: Place = { chatId: -1001234567890, threadId: 42 }
+ */
+export interface Place {
+  readonly chatId: number
+  readonly threadId?: number
+}
+
+/**
+ * Telegram's own options of `sendMessage`, besides the chat, the topic and the text.
+ *
+ * @example
+ * const options: SendOptions = { parse_mode: "HTML", disable_notification: true }
+ */
+export type SendOptions = Omit<Opts<"sendMessage">, "chat_id" | "message_thread_id" | "text">
+
+/**
+ * Key-value storage of one plugin in one place, in PostgreSQL. Values are JSON. Writes take
+ * effect when the handler succeeds, together with its messages and timers; reads see the
+ * handler's own writes.
+ *
+ * @example
+ * const seen = yield* ctx.storage.topic.get("seen", Schema.Number)
+ * yield* ctx.storage.topic.set("seen", Option.getOrElse(seen, () => 0) + 1)
+ */
+export interface Store {
+  /** The value under `key`, if any. */
+  get(key: string): Effect.Effect<Option.Option<unknown>>
+  /** The value under `key` decoded with `schema`; fails with the ParseError if it does not match. */
+  get<A, I>(key: string, schema: Schema.Schema<A, I>): Effect.Effect<Option.Option<A>, ParseResult.ParseError>
+  /** Stores `value` (anything `JSON.stringify` keeps) under `key`. */
+  set(key: string, value: unknown): Effect.Effect<void>
+  delete(key: string): Effect.Effect<void>
+  /** Every key and value here, by key. */
+  entries(): Effect.Effect<ReadonlyArray<readonly [string, unknown]>>
+}
+
+/**
+ * A plugin's storage: here (the event's group or topic), anywhere, or plugin-wide.
+ *
+ * @example
+ * yield* ctx.storage.group.set("welcome", "Read the pinned message first")
+ * yield* ctx.storage.at({ chatId: -1001234567890, threadId: 42 }).delete("draft")
+ */
+export interface PluginStorage {
+  /** The event's group; dies for an event that happened in no group. */
+  readonly group: Store
+  /** The event's topic (General when it names none); dies for an event in no group. */
+  readonly topic: Store
+  /** State of the plugin itself, in no group. */
+  readonly plugin: Store
+  at(place: Place): Store
+}
+
+/**
+ * Durable timers of the plugin, kept across restarts: when one falls due, the plugin receives
+ * `timer.fired` with its name and event. Setting a name again replaces that timer.
+ *
+ * @example
+ * yield* ctx.timers.set(`remind:${event.messageId}`, "1 hour", { type: "remind", chatId: event.chatId })
+ * yield* ctx.timers.cancel(`remind:${event.messageId}`)
+ */
+export interface PluginTimers {
+  set(name: string, delay: Duration.DurationInput, event: TimerEvent): Effect.Effect<void>
+  cancel(name: string): Effect.Effect<void>
+}
+
+/**
+ * Log lines annotated with the plugin, the actor and the event.
+ *
+ * @example
+ * yield* ctx.log.info("reminder set for", event.from?.first_name)
+ */
+export interface PluginLog {
+  info(...message: ReadonlyArray<unknown>): Effect.Effect<void>
+  warning(...message: ReadonlyArray<unknown>): Effect.Effect<void>
+  error(...message: ReadonlyArray<unknown>): Effect.Effect<void>
+}
+
+/**
+ * What a handler may do. Bot API calls are queued in the outbox and sent by the Sender (in order
+ * per chat, within Telegram's limits); they, storage writes, timers and commands to actors are
+ * committed together once the handler succeeds, and dropped if it fails or times out.
+ *
+ * @example
+ * on: {
+ *   "group.messagePosted": (event, ctx) =>
+ *     event.topicKind !== "announcements" || event.from === null
+ *       ? Effect.void
+ *       : Effect.flatMap(ctx.isAdmin(event.from.id), (admin) =>
+ *           admin ? Effect.void : ctx.deleteMessage(event.chatId, event.messageId)
+ *         )
+ * }
+ */
+export interface PluginContext<Config> {
+  /** The plugin's id. */
+  readonly plugin: string
+  /** The configuration in force where the event happened (defaults ⊕ group ⊕ topic). */
+  readonly config: Config
+  /** Where the event happened, if in a group. */
+  readonly place: Place | undefined
+  /** Answers the event's message (or posts in its topic); dies for an event in no group. */
+  reply(text: string, options?: SendOptions): Effect.Effect<void>
+  /** Posts in a group's General topic, or in `threadId`. */
+  post(place: Place, text: string, options?: SendOptions): Effect.Effect<void>
+  /** Creates a topic; it arrives as `group.topicRegistered` once Telegram created it. */
+  createTopic(
+    chatId: number,
+    name: string,
+    options?: Omit<Opts<"createForumTopic">, "chat_id" | "name">
+  ): Effect.Effect<void>
+  editTopic(
+    topic: Required<Place>,
+    changes: Omit<Opts<"editForumTopic">, "chat_id" | "message_thread_id">
+  ): Effect.Effect<void>
+  closeTopic(topic: Required<Place>): Effect.Effect<void>
+  reopenTopic(topic: Required<Place>): Effect.Effect<void>
+  deleteMessage(chatId: number, messageId: number): Effect.Effect<void>
+  /** Any other Bot API call, queued like the rest (its result is not returned; params are JSON). */
+  call<M extends keyof ApiMethods>(
+    method: M,
+    params: Opts<M> & { readonly chat_id: number }
+  ): Effect.Effect<void>
+  readonly storage: PluginStorage
+  readonly timers: PluginTimers
+  /** An HTTP client for the services the plugin relays to. */
+  readonly http: HttpClient.HttpClient
+  readonly log: PluginLog
+  /** Sends a command to an actor (`send("group", chatId, { type: "group.setTopicKind", ... })`). */
+  send<K extends ActorKind>(kind: K, id: string | number, command: CommandFor<K>): Effect.Effect<void>
+  /**
+   * Whether `userId` administers the event's group (or `chatId`), as Telegram answers `getChatMember`
+   * (kept at most 60 s, dropped when that member's status changes).
+   */
+  isAdmin(userId: number, chatId?: number): Effect.Effect<boolean>
+  /**
+   * Emits an event of this plugin for other plugins: its type is `<id>.<fact>`, declared in
+   * `PluginEmittedEvents`; it is journalled under `plugin:<id>` with the handler's other effects,
+   * and reaches the plugins that handle it where they are enabled (its `chatId` and `threadId`).
+   */
+  emit<T extends keyof PluginEmittedEvents>(
+    event: PluginEmittedEvents[T] & { readonly type: T }
+  ): Effect.Effect<void>
+}

@@ -1,0 +1,102 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Api } from "grammy"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createTestDatabase } from "../../support/Database.ts"
+import { eventually, startDemo, type Demo, type SeenMessage } from "../../support/Demo.ts"
+import { makeTempDir } from "../../support/TempDir.ts"
+
+const GENERAL = 1
+const defaultNotice = "Only admins post in the announcements topic, so your message there was removed."
+
+describe("announcements, end to end: backline start with { id: announcements } on the sandbox demo", () => {
+  let database: { url: string; drop: () => Promise<void> }
+  let demo: Demo
+  const dir = makeTempDir("announcements")
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    const digest = path.resolve("test/plugins/announcements/digest.ts")
+    fs.writeFileSync(
+      path.join(dir.path, "plugins.json"),
+      JSON.stringify({ plugins: [{ id: "announcements" }, { id: "digest", package: digest }] })
+    )
+    demo = await startDemo({ DATABASE_URL: database.url }, { cwd: dir.path })
+  }, 90_000)
+  afterAll(async () => {
+    await demo?.stop()
+    await database?.drop()
+    dir.remove()
+  })
+
+  const admin = () => demo.admin.id
+  const say = (from: number, text: string, thread = GENERAL) =>
+    thread === GENERAL
+      ? demo.post("/messages", { from, chat_id: demo.group, text })
+      : demo.teamSays(from, thread, text)
+  const botSays = (thread: number, text: string) =>
+    eventually(async () =>
+      (await demo.topicMessages(admin(), thread)).find(
+        (message) => message.from?.id === demo.bot && message.text === text
+      )
+    )
+
+  it("an admin marks a topic; operators' posts there are removed and they are told; the admin's stay, pinned", async () => {
+    expect(demo.backline.stdout).toContain("plugins: 2 loaded from plugins.json (announcements, digest)")
+    const [oleg, olga] = demo.operators.map((operator) => operator.id) as [number, number]
+    const thread = (
+      await demo.post<{ message_thread_id: number }>(`/chats/${demo.group}/topics`, {
+        from: admin(),
+        name: "Announcements"
+      })
+    ).message_thread_id
+    await say(admin(), "/plugin config announcements pin true")
+    await botSays(GENERAL, "announcements: pin is now true in this group.")
+
+    await say(oleg, "/announcements here", thread)
+    await botSays(thread, "/announcements is for the group's admins only.")
+    await say(admin(), "/announcements here", thread)
+    await botSays(thread, "This topic now holds the team's announcements: only admins post here.")
+
+    // The admin's post stays and is pinned; other plugins hear of it.
+    const post = await say(admin(), "Release on Friday", thread)
+    const api = new Api(demo.token, { apiRoot: demo.apiRoot })
+    await eventually(async () =>
+      (await api.getChat(demo.group)).pinned_message?.message_id === post.message_id ? true : undefined
+    )
+    await botSays(GENERAL, "New announcement from Dana: Release on Friday")
+
+    // Oleg never started the bot: his post goes, and General tells him, mentioning him.
+    const olegs = await say(oleg, "Can I come too?", thread)
+    const mention = await botSays(GENERAL, `Oleg, ${defaultNotice}`)
+    expect(mention.entities?.map((entity) => [entity.type, entity.user?.id])).toEqual([
+      ["text_mention", oleg]
+    ])
+    const seen = (await demo.topicMessages(admin(), thread)).map((message) => message.message_id)
+    expect(seen).toContain(post.message_id)
+    expect(seen).not.toContain(olegs.message_id)
+
+    // Olga has started the bot: she is told privately, and General stays quiet about her.
+    await demo.clientSays(olga, "/start")
+    const olgas = await say(olga, "Me too?", thread)
+    await eventually(async () =>
+      (await demo.privateChat(olga)).find((message) => message.text === defaultNotice)
+    )
+    const inTopic = await demo.topicMessages(admin(), thread)
+    expect(inTopic.map((message) => message.message_id)).not.toContain(olgas.message_id)
+    // Nothing the bot said about it went into the announcements topic itself: only the pin shows there.
+    expect(
+      inTopic
+        .filter((message) => message.from?.id === demo.bot)
+        .map((message) => message.text ?? `pinned ${message.pinned_message?.message_id}`)
+    ).toEqual([
+      "/announcements is for the group's admins only.",
+      "This topic now holds the team's announcements: only admins post here.",
+      `pinned ${post.message_id}`
+    ])
+    const general = (await demo.topicMessages(admin(), GENERAL)).map((message: SeenMessage) => message.text)
+    expect(general.filter((text) => text?.includes(defaultNotice))).toEqual([`Oleg, ${defaultNotice}`])
+    expect(general.filter((text) => text?.startsWith("New announcement"))).toEqual([
+      "New announcement from Dana: Release on Friday"
+    ])
+  }, 90_000)
+})
