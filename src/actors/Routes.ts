@@ -37,7 +37,8 @@ const dialogConnection = (key: string) => key.slice("dialog:".length, key.lastIn
  *   group (with `backendGroup` and `settings`);
  * - a claimed topic's events to its owner; a dialog takes them only from its own connection
  *   (other bots in the group see the same messages), with its connection's inbox;
- * - other group and supergroup events to `group:<chatId>`.
+ * - other group and supergroup events to `group:<chatId>`; in a backend group several bots serve,
+ *   only those received by the first of them (by connection id), so each is heard once.
  * Channel posts, and private chats of a connection without a backend group, have no actor.
  */
 export const routeOf = (
@@ -53,7 +54,12 @@ export const routeOf = (
   if (chat.type !== "group" && chat.type !== "supergroup") return undefined
   const threadId = "threadId" in event ? event.threadId : undefined
   const owner = threadId === undefined ? undefined : context.topicOwners.get(`${chat.id}:${threadId}`)
-  if (owner === undefined || !owner.startsWith("dialog:")) return [owner ?? `group:${chat.id}`, event]
+  if (owner === undefined) {
+    // Several bots in one backend group each receive its messages: the group hears them once, from its first bot.
+    const first = [...context.inboxes].find(([, inbox]) => inbox.backendGroup === chat.id)?.[0]
+    return first !== undefined && first !== event.connection ? undefined : [`group:${chat.id}`, event]
+  }
+  if (!owner.startsWith("dialog:")) return [owner, event]
   const connection = dialogConnection(owner)
   const inbox = context.inboxes.get(connection)
   return connection !== event.connection || inbox === undefined ? undefined : [owner, { ...event, ...inbox }]
@@ -64,7 +70,7 @@ export const loadRouteContext = (events: ReadonlyArray<DomainEvent>) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const connections = yield* sql<{ id: string; backend_group_id: string; settings: unknown }>`
-      select id, backend_group_id, settings from connection where backend_group_id is not null`
+      select id, backend_group_id, settings from connection where backend_group_id is not null and enabled order by id`
     const topics = events.flatMap((event) => {
       const chat = "chat" in event ? event.chat : undefined
       const thread = "threadId" in event ? event.threadId : undefined
