@@ -109,6 +109,24 @@ const logFormat = (raw: string): Either.Either<LogFormat, string> =>
     ? Either.right(raw)
     : Either.left(`expected pretty or json, got "${raw}"`)
 
+/**
+ * How the Sender keeps Telegram's rate limits (`TELEGRAM_RATE_LIMITS`): `"telegram"` keeps
+ * Telegram's figures, `"off"` keeps none (a local sandbox, benchmarks), and `{ timeScale }` runs
+ * every limit at that scale, as `RateLimiterConfig.timeScale` does (0.1 = ten times faster).
+ */
+export type TelegramRateLimits = "telegram" | "off" | { readonly timeScale: number }
+
+const telegramRateLimits = (raw: string): Either.Either<TelegramRateLimits, string> => {
+  const lower = raw.toLowerCase()
+  if (lower === "telegram" || lower === "off") return Either.right(lower)
+  const scale = Number(raw)
+  return /^\d*\.?\d+(?:e[-+]?\d+)?$/i.test(raw) && Number.isFinite(scale) && scale > 0
+    ? Either.right({ timeScale: scale })
+    : Either.left(
+        `expected telegram, off, or a positive time scale such as 0.1 (every limit ten times faster), got "${raw}"`
+      )
+}
+
 /** The public Bot API; any other root (such as the sandbox) makes grammY talk to that server. */
 export const defaultTelegramApiRoot = "https://api.telegram.org"
 
@@ -118,6 +136,10 @@ export const settings = Config.all({
   telegramApiRoot: withDefault(
     variable("TELEGRAM_API_ROOT", httpUrl(defaultTelegramApiRoot)),
     defaultTelegramApiRoot
+  ),
+  telegramRateLimits: withDefault<TelegramRateLimits>(
+    variable("TELEGRAM_RATE_LIMITS", telegramRateLimits),
+    "telegram"
   ),
   backendGroupId: variable("BACKEND_GROUP_ID", groupId),
   databaseUrl: variable("DATABASE_URL", databaseUrl),

@@ -9,8 +9,8 @@ import { Timers } from "../actors/Timers.ts"
 import { Notifications } from "../sql/Notifications.ts"
 import { BotApi } from "../telegram/BotApi.ts"
 import { Outbox } from "../telegram/Outbox.ts"
-import { RateLimiter } from "../telegram/RateLimiter.ts"
-import { AppConfig } from "../Config.ts"
+import { RateLimiter, RateLimiterConfig, telegramLimits, type RateLimits } from "../telegram/RateLimiter.ts"
+import { AppConfig, type TelegramRateLimits } from "../Config.ts"
 import { makeInboxCommands } from "../inbox/InboxCommands.ts"
 import { InboxSettings } from "../inbox/InboxSettings.ts"
 import { withAdminCommands } from "../plugins/AdminCommands.ts"
@@ -42,6 +42,22 @@ const StartLive = Layer.mergeAll(
   Connections.Default
 ).pipe(Layer.provideMerge(ActorHost.Default), Layer.provideMerge(DatabaseLive))
 
+/** The RateLimiter's limits for a `TELEGRAM_RATE_LIMITS` setting. */
+export const rateLimitsFor = (setting: TelegramRateLimits): RateLimits =>
+  setting === "telegram"
+    ? telegramLimits
+    : setting === "off"
+      ? { ...telegramLimits, enabled: false }
+      : { ...telegramLimits, timeScale: setting.timeScale }
+
+const RateLimiterLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, (config) =>
+    RateLimiter.Default.pipe(
+      Layer.provide(Layer.succeed(RateLimiterConfig, rateLimitsFor(config.telegramRateLimits)))
+    )
+  )
+)
+
 /**
  * The inbox → actors and outbox → Telegram loops. They read their tables from the start, so they
  * are built in `serve`'s scope once the migrations are applied; closing that scope stops them
@@ -50,7 +66,7 @@ const StartLive = Layer.mergeAll(
 const RuntimeLive = Layer.mergeAll(
   RouterLive,
   Sender.DefaultWithoutDependencies.pipe(
-    Layer.provide(Layer.mergeAll(Outbox.Default, BotApi.Default, RateLimiter.Default, Connections.Default))
+    Layer.provide(Layer.mergeAll(Outbox.Default, BotApi.Default, RateLimiterLive, Connections.Default))
   ),
   TimerScheduler.DefaultWithoutDependencies.pipe(Layer.provide(Timers.Default))
 )
@@ -111,6 +127,13 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
     yield* Effect.logInfo(`telegram: bot token set, Bot API at ${config.telegramApiRoot}`)
     yield* (yield* Gateway).start
   }
+  const limits = config.telegramRateLimits
+  if (limits !== "telegram")
+    yield* Effect.logInfo(
+      limits === "off"
+        ? "telegram: TELEGRAM_RATE_LIMITS=off, so Backline keeps no rate limits of its own"
+        : `telegram: rate limits run at time scale ${limits.timeScale} (TELEGRAM_RATE_LIMITS)`
+    )
   // Built last, so it is released first: the Sender's calls in flight finish while the sandbox is still up.
   // One LISTEN connection for the process, shared by the runtime and the plugins.
   const notifications = Layer.succeedContext(yield* Layer.build(Notifications.Default))

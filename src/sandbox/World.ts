@@ -42,6 +42,7 @@ export class World implements RenderSource {
   readonly callbacks = new Map<string, CallbackRecord>()
   /** The last chat action a bot showed in each chat, by chat key. */
   readonly chatActions = new Map<string, { action: string; botId: number; at: number }>()
+  private readonly storedListeners = new Set<(chat: ChatRecord, message: StoredMessage) => void>()
   private readonly byKey = new Map<string, ChatRecord>()
   private readonly byToken = new Map<string, BotRecord>()
   private nextUserId = 1_000_001
@@ -206,7 +207,17 @@ export class World implements RenderSource {
       ...fields
     }
     chat.messages.set(message.id, message)
+    for (const listener of this.storedListeners) listener(chat, message)
     return message
+  }
+
+  /**
+   * Calls `listener` with every message stored from now on (people's, bots', service messages),
+   * synchronously as it is stored and before any bot is told; answers a function that stops it.
+   */
+  onStored(listener: (chat: ChatRecord, message: StoredMessage) => void): () => void {
+    this.storedListeners.add(listener)
+    return () => this.storedListeners.delete(listener)
   }
 
   render(message: StoredMessage, viewer: number): Message {

@@ -7,6 +7,7 @@ import m0004 from "./migrations/0004_plugins.ts"
 import m0005 from "./migrations/0005_dialogs.ts"
 import m0006 from "./migrations/0006_dialog_settings.ts"
 import m0007 from "./migrations/0007_message_sources.ts"
+import m0008 from "./migrations/0008_outbox_topics.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -19,7 +20,8 @@ export const migrations = Migrator.fromRecord({
   "0004_plugins": m0004,
   "0005_dialogs": m0005,
   "0006_dialog_settings": m0006,
-  "0007_message_sources": m0007
+  "0007_message_sources": m0007,
+  "0008_outbox_topics": m0008
 })
 
 const migrate = Migrator.make({})

@@ -27,6 +27,8 @@ export interface OutboxRow {
   readonly chatId: number
   readonly method: string
   readonly params: Readonly<Record<string, unknown>>
+  /** The forum topic the call goes to (`params ->> 'message_thread_id'`), `null` for none: part of its lane. */
+  readonly topic: string | null
   readonly actorKey: string | null
   /** The event type the result is mailed back to `actorKey` as, if it asked. */
   readonly replyAs: string | null
@@ -53,6 +55,7 @@ interface Raw {
   readonly chat_id: string
   readonly method: string
   readonly params: Record<string, unknown>
+  readonly topic: string | null
   readonly actor_key: string | null
   readonly reply_as: string | null
   readonly report_failure: boolean
@@ -66,6 +69,7 @@ const fromRaw = (raw: Raw): OutboxRow => ({
   chatId: Number(raw.chat_id),
   method: raw.method,
   params: raw.params,
+  topic: raw.topic,
   actorKey: raw.actor_key,
   replyAs: raw.reply_as,
   reportFailure: raw.report_failure,
@@ -77,13 +81,20 @@ const fromRaw = (raw: Raw): OutboxRow => ({
 export const outboxChannel = "outbox"
 
 /**
- * The `outbox` table: calls waiting for the Sender, one FIFO lane per (connection, chat). Rows
+ * The `outbox` table: calls waiting for the Sender, one FIFO lane per (connection, chat, forum
+ * topic: `params.message_thread_id`, none for calls outside topics). Rows
  * go `pending` → `sent` (with `result`, and the message id in `message_map`) or `failed`.
  */
 export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const columns = sql`id, connection_id, chat_id, method, params, actor_key, reply_as, report_failure, attempts, not_before`
+    const columns = sql`id, connection_id, chat_id, method, params, params ->> 'message_thread_id' as topic,
+      actor_key, reply_as, report_failure, attempts, not_before`
+    // A lane's topic, as the index on pending rows (`outbox_pending_topic_idx`) has it.
+    const inTopic = (topic: string | null) =>
+      topic === null
+        ? sql`params ->> 'message_thread_id' is null`
+        : sql`params ->> 'message_thread_id' = ${topic}`
     const rows = (effect: Effect.Effect<ReadonlyArray<Raw>, unknown>) =>
       effect.pipe(
         Effect.map((found) => found.map(fromRaw)),
@@ -92,7 +103,8 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
     // A lane's next row, in the same statement as settling `id` (whose row that snapshot still shows pending).
     const nextAfter = (row: OutboxRow) => sql<Raw>`
       select ${columns} from outbox
-      where connection_id = ${row.connection} and chat_id = ${row.chatId} and status = 'pending' and id <> ${row.id}
+      where connection_id = ${row.connection} and chat_id = ${row.chatId} and ${inTopic(row.topic)}
+        and status = 'pending' and id <> ${row.id}
       order by id limit 1`
 
     /** Adds calls and wakes the Sender (at commit, when inside a transaction); answers their ids. */
@@ -116,14 +128,38 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
 
     /** The oldest pending row of every lane. */
     const heads = rows(sql<Raw>`
-      select distinct on (connection_id, chat_id) ${columns} from outbox
-      where status = 'pending' order by connection_id, chat_id, id`)
+      select distinct on (connection_id, chat_id, params ->> 'message_thread_id') ${columns} from outbox
+      where status = 'pending' order by connection_id, chat_id, params ->> 'message_thread_id', id`)
+
+    /** The oldest pending row of every lane: its id and lane only (`topic` as in `OutboxRow`). */
+    const laneHeads = sql<{ id: string; connection_id: string; chat_id: string; topic: string | null }>`
+      select distinct on (connection_id, chat_id, params ->> 'message_thread_id')
+        id, connection_id, chat_id, params ->> 'message_thread_id' as topic
+      from outbox where status = 'pending' order by connection_id, chat_id, params ->> 'message_thread_id', id`.pipe(
+      Effect.map((found) =>
+        found.map((row) => ({
+          id: Number(row.id),
+          connection: ConnectionId.make(row.connection_id),
+          chatId: Number(row.chat_id),
+          topic: row.topic
+        }))
+      ),
+      Effect.orDie
+    )
+
+    /** The rows among `ids` still pending, in id order. */
+    const pendingOf = (ids: ReadonlyArray<number>) =>
+      ids.length === 0
+        ? Effect.succeed([])
+        : rows(
+            sql<Raw>`select ${columns} from outbox where id in ${sql.in(ids)} and status = 'pending' order by id`
+          )
 
     /** The oldest pending row of one lane. */
-    const head = (connection: ConnectionId, chatId: number) =>
+    const head = (connection: ConnectionId, chatId: number, topic: string | null) =>
       rows(sql<Raw>`
         select ${columns} from outbox
-        where connection_id = ${connection} and chat_id = ${chatId} and status = 'pending'
+        where connection_id = ${connection} and chat_id = ${chatId} and ${inTopic(topic)} and status = 'pending'
         order by id limit 1`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
 
     // For a row whose actor asked for the outcome: the mail carrying it, in the settling statement.
@@ -205,6 +241,6 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
           attempts = attempts + ${countAttempt ? 1 : 0}
         where id = ${row.id}`.pipe(Effect.asVoid, Effect.orDie)
 
-    return { enqueue, heads, head, sent, failed, postpone } as const
+    return { enqueue, heads, laneHeads, pendingOf, head, sent, failed, postpone } as const
   })
 }) {}

@@ -23,7 +23,9 @@ export interface RateLimits {
   /**
    * Calls of one bot in flight at once. Calls granted but still on their way may arrive bunched,
    * and Telegram's full bucket has then wasted what they were granted from: keep this at most the
-   * bot's headroom (30 × 0.2 = 6) so such a bunch always fits.
+   * bot's headroom (30 × 0.2 = 6) so such a bunch always fits. It holds with `enabled` false too:
+   * the Sender keeps a slot until it has recorded the call's outcome, so a crash loses at most
+   * this many outcomes per bot.
    */
   readonly inFlight: number
 }
@@ -82,6 +84,12 @@ interface Bucket {
   at: number
 }
 
+/** A chat's bucket, and whose turn it is: one call at a time from its wait for the budget until it leaves. */
+interface ChatBucket extends Bucket {
+  busy: boolean
+  readonly turns: Array<Deferred.Deferred<void>>
+}
+
 interface Waiter {
   readonly count: number
   readonly granted: Deferred.Deferred<void>
@@ -119,7 +127,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
     const groupRate = usable(limits.group)
     const privateRate = usable(limits.privateChat)
     const gates = new Map<ConnectionId, BotGate>()
-    const chats = new Map<string, Bucket>()
+    const chats = new Map<string, ChatBucket>()
 
     const refill = (bucket: Bucket, rate: Rate): Bucket => {
       const now = clock.unsafeCurrentTimeMillis()
@@ -136,17 +144,42 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
       return missing <= 0 ? 0 : Math.ceil((missing / rate.perSecond) * 1000 * limits.timeScale - 1e-6)
     }
 
-    const chatBucket = (key: string, rate: Rate): Bucket => {
+    const chatBucket = (key: string, rate: Rate): ChatBucket => {
       const found = chats.get(key)
       if (found !== undefined) return found
       if (chats.size >= maxIdleBuckets) {
         for (const [other, bucket] of chats)
-          if (refill(bucket, rate).tokens >= rate.burst) chats.delete(other)
+          if (!bucket.busy && refill(bucket, rate).tokens >= rate.burst) chats.delete(other)
       }
-      const bucket = { tokens: rate.burst, at: clock.unsafeCurrentTimeMillis() }
+      const bucket = { tokens: rate.burst, at: clock.unsafeCurrentTimeMillis(), busy: false, turns: [] }
       chats.set(key, bucket)
       return bucket
     }
+
+    const passTurn = (bucket: ChatBucket) => {
+      const next = bucket.turns.shift()
+      if (next === undefined) bucket.busy = false
+      else Deferred.unsafeDone(next, Exit.void)
+    }
+
+    const takeTurn = (bucket: ChatBucket): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (!bucket.busy) {
+          bucket.busy = true
+          return Effect.void
+        }
+        const turn = Deferred.unsafeMake<void>(FiberId.none)
+        bucket.turns.push(turn)
+        return Deferred.await(turn).pipe(
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              const at = bucket.turns.indexOf(turn)
+              if (at >= 0) bucket.turns.splice(at, 1)
+              else passTurn(bucket) // given as it was interrupted: pass it on
+            })
+          )
+        )
+      })
 
     const awaitChat = (bucket: Bucket, rate: Rate, count: number): Effect.Effect<void> =>
       Effect.suspend(() => {
@@ -236,21 +269,35 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
 
     /**
      * Runs `call` once it is within every applicable limit, holding one of the bot's call slots
-     * while it runs. The waits are interruptible even inside an uninterruptible region; `call`
-     * runs as given. `weight` defaults to one message. Negative chat ids are groups and channels,
+     * while it runs (when disabled, only the slots apply). The waits are interruptible even inside
+     * an uninterruptible region; `call` runs as given. `weight` defaults to one message. Negative chat ids are groups and channels,
      * positive ones private chats.
      */
     const withBudget =
       (connection: ConnectionId, chatId: number, weight: Weight = oneMessage) =>
       <A, E, R>(call: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
         Effect.suspend(() => {
-          if (!limits.enabled) return call
           const isGroup = chatId < 0
           const gate = gateOf(connection)
+          // Without limits, a bot still has at most `inFlight` calls in flight.
+          if (!limits.enabled)
+            return Effect.acquireUseRelease(
+              Effect.interruptible(takeSlot(gate, isGroup)),
+              () => call,
+              () => Effect.sync(() => giveSlot(gate))
+            )
           const rate = isGroup ? groupRate : privateRate
-          // Only this chat's calls take from its bucket, and the Sender makes one at a time, so
-          // the tokens it waited for are still there once a slot and the bot's budget allow it.
+          // A chat's calls (one per Sender lane, several in a forum's topics) take turns from their
+          // wait for its budget until they leave, so the tokens one waited for are still there
+          // once a slot and the bot's budget allow it.
           const bucket = weight.perChat ? chatBucket(`${connection}|${chatId}`, rate) : undefined
+          let turn = false
+          const leave = () => {
+            if (bucket !== undefined && turn) {
+              turn = false
+              passTurn(bucket)
+            }
+          }
           const afterChat = Effect.acquireUseRelease(
             Effect.interruptible(takeSlot(gate, isGroup)),
             () =>
@@ -258,6 +305,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
                 Effect.interruptible(awaitBot(gate, weight.count, isGroup)),
                 Effect.suspend(() => {
                   if (bucket !== undefined) refill(bucket, rate).tokens -= weight.count
+                  leave()
                   return call
                 })
               ),
@@ -265,7 +313,11 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
           )
           return bucket === undefined
             ? afterChat
-            : Effect.zipRight(Effect.interruptible(awaitChat(bucket, rate, weight.count)), afterChat)
+            : Effect.acquireUseRelease(
+                Effect.interruptible(takeTurn(bucket)).pipe(Effect.map(() => (turn = true))),
+                () => Effect.zipRight(Effect.interruptible(awaitChat(bucket, rate, weight.count)), afterChat),
+                () => Effect.sync(leave)
+              )
         }).pipe(Effect.withSpan("RateLimiter.withBudget"))
 
     /** Waits until one call (by default one message) to `chatId` is within every limit, and takes it from the budgets. */

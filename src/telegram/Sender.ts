@@ -49,6 +49,13 @@ export const rateLimitedTotal = Metric.counter("backline_telegram_429_total", {
 const count = (method: string, result: "sent" | "failed" | "retried" | "rate_limited") =>
   Metric.increment(Metric.tagged(Metric.tagged(sendsTotal, "method", method), "result", result))
 
+/** A row's lane: its connection, chat and forum topic. */
+const laneOf = (row: {
+  readonly connection: string
+  readonly chatId: number
+  readonly topic: string | null
+}) => `${row.connection}|${row.chatId}|${row.topic ?? ""}`
+
 interface Lane {
   current: number
   /** A scan saw a newer head while the lane was busy: look again before letting the lane go. */
@@ -56,9 +63,9 @@ interface Lane {
 }
 
 /**
- * Drains the `outbox` table to Telegram: FIFO per (connection, chat), one call in flight per
- * chat, chats in parallel, Telegram's limits kept by the RateLimiter, a 429 pausing only its
- * chat. At least once: a crash between Telegram's answer and the row's update sends it again.
+ * Drains the `outbox` table to Telegram: FIFO per lane (connection, chat and forum topic), one call
+ * in flight per lane, lanes in parallel, Telegram's limits kept by the RateLimiter, a 429 pausing
+ * only its lane. At least once: a crash between Telegram's answer and the row's update sends it again.
  */
 export class Sender extends Effect.Service<Sender>()("app/Sender", {
   scoped: Effect.gen(function* () {
@@ -137,18 +144,18 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         if (Option.isNone(bot)) return yield* outbox.failed(row, 0, `unknown connection ${row.connection}`)
         const params = "chat_id" in row.params ? row.params : { ...row.params, chat_id: row.chatId }
         // Once the call has left, it finishes and is recorded even if the Sender is shutting down
-        // (the RateLimiter's waits before it stay interruptible).
-        const call = Effect.either(botApi.call(bot.value, row.method, params))
+        // (the RateLimiter's waits before it stay interruptible). It holds its call slot until
+        // recorded, so a crash loses the outcome of at most the bot's `inFlight` calls.
+        const call = Effect.either(botApi.call(bot.value, row.method, params)).pipe(
+          Effect.flatMap((outcome) => settle(row, outcome))
+        )
         return yield* limiter
           .withBudget(
             row.connection,
             row.chatId,
             weightOf(row.method, row.params)
           )(call)
-          .pipe(
-            Effect.flatMap((outcome) => settle(row, outcome)),
-            Effect.uninterruptible
-          )
+          .pipe(Effect.uninterruptible)
       },
       (effect, row) =>
         Effect.annotateLogs(effect, { connection: row.connection, chat: row.chatId, outbox: row.id })
@@ -162,7 +169,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
           return Effect.succeed(Option.none())
         }
         lane.dirty = false
-        return Effect.flatMap(outbox.head(row.connection, row.chatId), (next) =>
+        return Effect.flatMap(outbox.head(row.connection, row.chatId, row.topic), (next) =>
           Option.isSome(next) ? Effect.succeed(next) : release(key, lane, row)
         )
       })
@@ -183,13 +190,17 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       )
 
     const scan = Effect.gen(function* () {
-      for (const row of yield* outbox.heads) {
-        const key = `${row.connection}|${row.chatId}`
-        const busy = lanes.get(key)
-        if (busy !== undefined) {
-          if (busy.current !== row.id) busy.dirty = true
-          continue
-        }
+      const idle: Array<number> = []
+      for (const head of yield* outbox.laneHeads) {
+        const busy = lanes.get(laneOf(head))
+        if (busy === undefined) idle.push(head.id)
+        else if (busy.current !== head.id) busy.dirty = true
+      }
+      // Rows are read in full only to start a lane, and only if still pending: the lane may have
+      // sent one and let go while the heads were being read.
+      for (const row of yield* outbox.pendingOf(idle)) {
+        const key = laneOf(row)
+        if (lanes.has(key)) continue
         const lane: Lane = { current: row.id, dirty: false }
         lanes.set(key, lane)
         yield* FiberSet.run(fibers, runLane(key, lane, row))

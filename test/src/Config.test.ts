@@ -1,7 +1,9 @@
 import { inspect } from "node:util"
 import { ConfigProvider, Effect, LogLevel, Option, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
+import { rateLimitsFor } from "../../src/cli/Start.ts"
 import { describeConfigError, settings } from "../../src/Config.ts"
+import { telegramLimits } from "../../src/telegram/RateLimiter.ts"
 import { runBackline } from "../support/Backline.ts"
 
 const decode = (env: Record<string, string>) =>
@@ -27,6 +29,7 @@ describe("configuration", () => {
     expect(config.dataDir).toBe(`${process.cwd()}/.backline`)
     expect(config.logLevel).toBe(LogLevel.Info)
     expect(config.logFormat).toBe("pretty")
+    expect(config.telegramRateLimits).toBe("telegram")
     expect(Option.isNone(config.botToken)).toBe(true)
     expect(Option.isNone(config.databaseUrl)).toBe(true)
   })
@@ -66,6 +69,20 @@ describe("configuration", () => {
     const result = decode({ BOT_TOKEN: "", HTTP_PORT: " " })
     expect(result._tag === "Right" && Option.isNone(result.right.botToken)).toBe(true)
     expect(result._tag === "Right" && result.right.httpPort).toBe(8080)
+  })
+
+  it("TELEGRAM_RATE_LIMITS keeps Telegram's limits, turns them off, or scales them for the Sender", () => {
+    const limitsOf = (value: string) => {
+      const result = decode({ TELEGRAM_RATE_LIMITS: value })
+      if (result._tag !== "Right") throw new Error(result.left)
+      return rateLimitsFor(result.right.telegramRateLimits)
+    }
+    expect(limitsOf("telegram")).toEqual(telegramLimits)
+    expect(limitsOf("")).toEqual(telegramLimits)
+    expect(limitsOf("OFF")).toEqual({ ...telegramLimits, enabled: false })
+    expect(limitsOf("0.1")).toEqual({ ...telegramLimits, timeScale: 0.1 })
+    expect(limitsOf("2")).toEqual({ ...telegramLimits, timeScale: 2 })
+    expect(limitsOf(".05").timeScale).toBe(0.05)
   })
 
   const invalid: ReadonlyArray<readonly [Record<string, string>, string]> = [
@@ -110,7 +127,14 @@ describe("configuration", () => {
       { LOG_LEVEL: "loud" },
       'LOG_LEVEL: expected one of trace, debug, info, warning, error, fatal, none, got "loud"'
     ],
-    [{ LOG_FORMAT: "xml" }, 'LOG_FORMAT: expected pretty or json, got "xml"']
+    [{ LOG_FORMAT: "xml" }, 'LOG_FORMAT: expected pretty or json, got "xml"'],
+    ...["fast", "0", "-1", "1/10", "Infinity", "0x1"].map(
+      (value) =>
+        [
+          { TELEGRAM_RATE_LIMITS: value },
+          `TELEGRAM_RATE_LIMITS: expected telegram, off, or a positive time scale such as 0.1 (every limit ten times faster), got "${value}"`
+        ] as const
+    )
   ]
 
   it.each(invalid)("rejects %j", (env, message) => {

@@ -17,7 +17,11 @@ export class BacklineProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   private readonly child: ChildProcessWithoutNullStreams
 
-  constructor(args: ReadonlyArray<string>, env: Record<string, string>, cwd?: string) {
+  constructor(
+    private readonly args: ReadonlyArray<string>,
+    private readonly env: Record<string, string>,
+    private readonly cwd?: string
+  ) {
     this.child = spawn(process.execPath, [bin, ...args], {
       env: { ...baseEnv(), ...env },
       ...(cwd ? { cwd } : {})
@@ -56,6 +60,11 @@ export class BacklineProcess {
 
   kill(signal: NodeJS.Signals = "SIGINT") {
     this.child.kill(signal)
+  }
+
+  /** A new process with the same arguments, environment and folder, e.g. after a `SIGKILL`. */
+  restart(): BacklineProcess {
+    return new BacklineProcess(this.args, this.env, this.cwd)
   }
 
   /** Signals the process and waits for it to exit. */

@@ -6,6 +6,7 @@ export const testConfig = (publicUrl: Option.Option<string>, httpPort = 0) =>
   AppConfig.make({
     botToken: Option.none(),
     telegramApiRoot: "https://api.telegram.org",
+    telegramRateLimits: "telegram",
     backendGroupId: Option.none(),
     databaseUrl: Option.none(),
     dataDir: "/nonexistent",

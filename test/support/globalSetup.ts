@@ -13,22 +13,34 @@ declare module "vitest" {
 }
 
 /**
+ * A PostgreSQL server to create databases on: the one in `DATABASE_URL` when it is set, and
+ * otherwise an embedded one in a new temporary folder (`<tmp>/<prefix>…`), stopped and removed by
+ * `stop`. Benchmarks in `bench/` use it too.
+ */
+export const startAdminServer = async (
+  prefix = "backline-test-pg-"
+): Promise<{ readonly url: string; readonly stop: () => Promise<void> }> => {
+  const fromEnv = process.env["DATABASE_URL"]
+  if (fromEnv !== undefined && fromEnv !== "") return { url: fromEnv, stop: () => Promise.resolve() }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  fs.chmodSync(dir, 0o755)
+  const scope = Effect.runSync(Scope.make())
+  const server = await Effect.runPromise(startEmbeddedPostgres(dir).pipe(Scope.extend(scope)))
+  return {
+    url: Redacted.value(server.url),
+    stop: async () => {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+/**
  * Tests use the server in `DATABASE_URL` when it is set, and otherwise one embedded PostgreSQL
  * for the whole run, in a temporary folder. Each test file then makes its own database on it.
  */
 export default async function setup(project: TestProject) {
-  const fromEnv = process.env["DATABASE_URL"]
-  if (fromEnv !== undefined && fromEnv !== "") {
-    project.provide("adminDatabaseUrl", fromEnv)
-    return
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backline-test-pg-"))
-  fs.chmodSync(dir, 0o755)
-  const scope = Effect.runSync(Scope.make())
-  const server = await Effect.runPromise(startEmbeddedPostgres(dir).pipe(Scope.extend(scope)))
-  project.provide("adminDatabaseUrl", Redacted.value(server.url))
-  return async () => {
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
+  const server = await startAdminServer()
+  project.provide("adminDatabaseUrl", server.url)
+  return server.stop
 }

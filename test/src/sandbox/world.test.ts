@@ -107,6 +107,24 @@ describe("world objects", () => {
     expect(box.world.messages(group.id, owner.id, 1).map((m) => m.text)).toEqual(["general"])
   })
 
+  it("tells onStored listeners of every message as it is stored, until they stop", async () => {
+    const { api, group, box, owner, botUser } = await forumSetup()
+    const stored: Array<[number, number | undefined, string]> = []
+    const stop = box.world.world.onStored((chat, message) =>
+      stored.push([chat.id, message.from, message.text ?? message.service?.kind ?? ""])
+    )
+    const topic = await api.createForumTopic(group.id, "Billing")
+    await api.sendMessage(group.id, "from the bot", { message_thread_id: topic.message_thread_id })
+    box.world.sendMessage({ from: owner.id, chat_id: group.id, text: "from the owner" })
+    stop()
+    box.world.sendMessage({ from: owner.id, chat_id: group.id, text: "after stop" })
+    expect(stored).toEqual([
+      [group.id, botUser.id, "forum_topic_created"],
+      [group.id, botUser.id, "from the bot"],
+      [group.id, owner.id, "from the owner"]
+    ])
+  })
+
   it("keeps file ids per bot and unique ids shared", async () => {
     const { box, api, user, botUser } = await privateSetup()
     const other = box.world.createBot({ username: "other_bot" })

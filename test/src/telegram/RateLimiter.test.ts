@@ -133,7 +133,28 @@ describe("RateLimiter", () => {
     )
   )
 
-  it.scoped("lets everything through when disabled", () =>
+  it.scoped("lets calls to one chat made at once (a forum's topics) take turns, so its budget holds", () =>
+    withLimiter(exact, (limiter) =>
+      Effect.gen(function* () {
+        const started: Array<number> = []
+        // Each call holds one of the bot's 6 slots for 100 ms, so most wait for a slot after their chat's budget.
+        const call = Effect.zipRight(
+          Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => started.push(now))),
+          Effect.sleep(100)
+        )
+        const fibers = yield* Effect.forEach(
+          repeat(22, () => limiter.withBudget(bot, -400)(call)),
+          (effect) => Effect.fork(effect)
+        )
+        yield* TestClock.adjust(10_000)
+        yield* Fiber.joinAll(fibers)
+        expect(started.slice(0, 20).every((at) => at < 3000)).toBe(true)
+        expect(started.slice(20)).toEqual([3000, 6000])
+      })
+    )
+  )
+
+  it.scoped("keeps no budgets when disabled, only the bot's calls in flight", () =>
     withLimiter({ ...exact, enabled: false }, (limiter) =>
       Effect.gen(function* () {
         expect(
@@ -142,6 +163,18 @@ describe("RateLimiter", () => {
             0
           )
         ).toEqual(repeat(50, () => 0))
+        const started: Array<number> = []
+        const call = Effect.zipRight(
+          Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => started.push(now))),
+          Effect.sleep(100)
+        )
+        const fibers = yield* Effect.forEach(
+          repeat(8, () => limiter.withBudget(bot, -400)(call)),
+          (effect) => Effect.fork(effect)
+        )
+        yield* TestClock.adjust(1000)
+        yield* Fiber.joinAll(fibers)
+        expect(started).toEqual([...repeat(6, () => 0), 100, 100])
       })
     )
   )

@@ -211,6 +211,39 @@ layer(Env, { timeout: 120_000, excludeTestServices: true })("Sender", (it) => {
     })
   )
 
+  it.scoped("keeps each forum topic's order while a group's topics go on in parallel", () =>
+    Effect.gen(function* () {
+      const { box, owner, groups, seen, text } = yield* world({ groups: 1 })
+      const [group] = groups as [number]
+      const [billing, delivery] = ["Billing", "Delivery"].map(
+        (name) => box.world.createTopic(group, { from: owner, name }).message_thread_id
+      ) as [number, number]
+      const inTopic = (thread: number, body: string) =>
+        text(group, body, { params: { text: body, message_thread_id: thread } })
+      yield* sender(undefined)
+      box.world.fault({ method: "sendMessage", chat_id: group, kind: "timeout", delay_ms: 1000 })
+      const slow = yield* enqueue([inTopic(billing, "billing 0")])
+      // Once Telegram holds that call, the rest arrive.
+      yield* Effect.sync(() => box.world.faults.size).pipe(
+        Effect.repeat({ until: (left) => left === 0, schedule: Schedule.spaced("5 millis") })
+      )
+      const rest = yield* enqueue([
+        ...repeat(4, (i) => inTopic(billing, `billing ${i + 1}`)),
+        ...repeat(5, (i) => inTopic(delivery, `delivery ${i}`)),
+        text(group, "in General")
+      ])
+      const rows = yield* settled([...slow, ...rest])
+      expect(rows.every((row) => row.status === "sent")).toBe(true)
+      expect(seen(group, billing)).toEqual(repeat(5, (i) => `billing ${i}`))
+      expect(seen(group, delivery)).toEqual(repeat(5, (i) => `delivery ${i}`))
+      expect(seen(group, 1)).toEqual(["in General"])
+      // The other topic and General did not wait for Billing's slow call; Billing's next ones did.
+      const answered = rows[0]!.sentAt
+      expect(rows.slice(5).every((row) => row.sentAt < answered)).toBe(true)
+      expect(rows.slice(1, 5).every((row) => row.sentAt >= answered)).toBe(true)
+    })
+  )
+
   it.scoped("fails a row Telegram refuses (400, 403) with its description and journals delivery.failed", () =>
     Effect.gen(function* () {
       const { box, connection, owner, clients, groups, seen, text } = yield* world({ clients: 1, groups: 1 })
