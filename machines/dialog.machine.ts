@@ -10,6 +10,8 @@ import {
   relay,
   relayEdit,
   recentWith,
+  resendOf,
+  failedIds,
   relayReaction,
   sideOf,
   statusChange
@@ -45,6 +47,24 @@ const types = {} as {
   input: { readonly key: string }
 }
 
+/** How many of the team's latest answers are kept for sending again (see `DialogContext.answers`). */
+const keptAnswers = 10
+
+/**
+ * Which topic a failed copy into the group was for, when Telegram says that topic is gone: the
+ * current one, one deleted earlier (the dialog has a new topic by now), or the one the dialog is
+ * already replacing (`opening`).
+ */
+const goneFrom = (
+  context: DialogContext,
+  event: DialogEvent
+): "current" | "earlier" | "opening" | undefined => {
+  if (event.type !== "delivery.failed" || !event.method.startsWith("copyMessage")) return undefined
+  if (event.params?.["chat_id"] !== context.groupId || !topicGone(event.description)) return undefined
+  if (context.status === "opening") return "opening"
+  return event.params?.["message_thread_id"] === context.threadId ? "current" : "earlier"
+}
+
 /** Whether the connection's settings let a client's message through (see `refusalOf`). */
 const accepted = (context: DialogContext, event: DialogMessage) =>
   refusalOf(event.settings, context.peerId, event) === undefined && floodOf(context, event) === undefined
@@ -76,11 +96,14 @@ export const dialogMachine = setup({
       isTeam(context, event) &&
       !textOf(event).startsWith("/") &&
       (!event.settings.replyOnly || isExplicitReply(context, event)),
-    topicGone: ({ context, event }) =>
+    topicGone: ({ context, event }) => goneFrom(context, event) === "current",
+    goneWhileOpening: ({ context, event }) => goneFrom(context, event) === "opening",
+    goneBefore: ({ context, event }) => goneFrom(context, event) === "earlier",
+    answerGone: ({ context, event }) =>
       event.type === "delivery.failed" &&
-      event.method.startsWith("copyMessage") &&
-      event.params?.["chat_id"] === context.groupId &&
-      topicGone(event.description),
+      event.method === "copyMessage" &&
+      event.params?.["chat_id"] === context.peerId &&
+      /message to copy not found/i.test(event.description),
     blocked: ({ context, event }) =>
       event.type === "delivery.failed" && event.code === 403 && event.params?.["chat_id"] === context.peerId
   },
@@ -150,10 +173,33 @@ export const dialogMachine = setup({
     /** The topic is gone: what failed waits for a new one. */
     reopenTopic: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "delivery.failed") return
-      const ids = event.params?.["message_ids"] ?? [event.params?.["message_id"]]
-      const waiting = (Array.isArray(ids) ? ids : []).filter((id): id is number => Number.isInteger(id))
-      enqueue.assign({ waiting, status: "opening", album: null })
+      enqueue.assign({ waiting: failedIds(event.params), status: "opening", album: null })
       enqueue.emit(openTopic(context, context.groupId!))
+    }),
+    /** More copies into the deleted topic failed while the new one is asked for: they wait for it too. */
+    waitAlso: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "delivery.failed") return
+      const waiting = [...new Set([...context.waiting, ...failedIds(event.params)])].sort((a, b) => a - b)
+      enqueue.assign({ waiting })
+    }),
+    /** A copy into a topic deleted earlier failed after the new one opened: it goes to the new one. */
+    copyAgain: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "delivery.failed") enqueue.emit(copyTo(context, "topic", failedIds(event.params)))
+    }),
+    /** An answer deleted (with its topic) before it was copied: sent again by its content. */
+    resendAnswer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "delivery.failed") return
+      const found = context.answers.find((answer) => answer.messageId === event.params?.["message_id"])
+      if (found !== undefined)
+        return enqueue.emit(
+          send(context, context.peerId, found.method, { ...found.params }, { reportFailure: true })
+        )
+      enqueue.emit(
+        send(context, context.groupId!, "sendMessage", {
+          message_thread_id: context.threadId,
+          text: "⚠️ An answer was deleted before it could be sent to the client; please write it again."
+        })
+      )
     }),
     relayToTopic: enqueueActions(({ context, event, enqueue }) => {
       if (!isClient(context, event)) return
@@ -187,7 +233,17 @@ export const dialogMachine = setup({
         messageId: event.messageId,
         by: event.from!.id
       })
-      enqueue.assign({ settings: event.settings, blocked: false, album })
+      const resend = resendOf(event.message)
+      const answers =
+        resend === undefined
+          ? context.answers
+          : [...context.answers, { messageId: event.messageId, ...resend }]
+      enqueue.assign({
+        settings: event.settings,
+        blocked: false,
+        album,
+        answers: answers.slice(-keptAnswers)
+      })
     }),
     sendAlbum: enqueueActions(({ context, enqueue }) => {
       for (const emitted of flushAlbum(context)) enqueue.emit(emitted)
@@ -308,7 +364,8 @@ export const dialogMachine = setup({
     topics: 0,
     album: null,
     recent: [],
-    mutedUntil: 0
+    mutedUntil: 0,
+    answers: []
   }),
   initial: "new",
   states: {
@@ -377,7 +434,10 @@ export const dialogMachine = setup({
     "reaction.changed": { actions: "relayReaction" },
     "dialog.albumDue": { actions: "sendAlbum" },
     "delivery.failed": [
+      { guard: "goneWhileOpening", actions: "waitAlso" },
+      { guard: "goneBefore", actions: "copyAgain" },
       { guard: "topicGone", target: ".opening", actions: "reopenTopic" },
+      { guard: "answerGone", actions: "resendAnswer" },
       { guard: "blocked", actions: "noteBlocked" }
     ]
   }

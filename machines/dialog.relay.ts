@@ -193,3 +193,54 @@ export const recentWith = (context: DialogContext, event: DialogMessage) =>
     ...context.recent.filter((sent) => sent > event.message.date - floodLimit.seconds),
     event.message.date
   ].slice(-floodLimit.messages)
+
+/**
+ * How to send a message again by its content (the send method matching its kind), for when the
+ * original cannot be copied any more; `undefined` for kinds that cannot be re-sent.
+ */
+export const resendOf = (
+  message: DialogMessage["message"]
+): { readonly method: string; readonly params: Readonly<Record<string, unknown>> } | undefined => {
+  if (message.text !== undefined)
+    return {
+      method: "sendMessage",
+      params: { text: message.text, ...(message.entities ? { entities: message.entities } : {}) }
+    }
+  const caption = {
+    ...(message.caption === undefined ? {} : { caption: message.caption }),
+    ...(message.caption_entities === undefined ? {} : { caption_entities: message.caption_entities })
+  }
+  const photo = message.photo?.at(-1)
+  if (photo !== undefined) return { method: "sendPhoto", params: { photo: photo.file_id, ...caption } }
+  if (message.animation)
+    return { method: "sendAnimation", params: { animation: message.animation.file_id, ...caption } }
+  if (message.video) return { method: "sendVideo", params: { video: message.video.file_id, ...caption } }
+  if (message.audio) return { method: "sendAudio", params: { audio: message.audio.file_id, ...caption } }
+  if (message.voice) return { method: "sendVoice", params: { voice: message.voice.file_id, ...caption } }
+  if (message.document)
+    return { method: "sendDocument", params: { document: message.document.file_id, ...caption } }
+  if (message.video_note)
+    return { method: "sendVideoNote", params: { video_note: message.video_note.file_id } }
+  if (message.sticker) return { method: "sendSticker", params: { sticker: message.sticker.file_id } }
+  if (message.location)
+    return {
+      method: "sendLocation",
+      params: { latitude: message.location.latitude, longitude: message.location.longitude }
+    }
+  if (message.contact)
+    return {
+      method: "sendContact",
+      params: {
+        phone_number: message.contact.phone_number,
+        first_name: message.contact.first_name,
+        ...(message.contact.last_name === undefined ? {} : { last_name: message.contact.last_name })
+      }
+    }
+  return undefined
+}
+
+/** The message ids a failed copy carried (`message_id`, or `message_ids` for an album). */
+export const failedIds = (params: Readonly<Record<string, unknown>> | undefined): Array<number> => {
+  const ids = params?.["message_ids"] ?? [params?.["message_id"]]
+  return (Array.isArray(ids) ? ids : []).filter((id): id is number => Number.isInteger(id))
+}

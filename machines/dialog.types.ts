@@ -29,6 +29,15 @@ export interface DialogContext {
   readonly recent: ReadonlyArray<number>
   /** Until when (Telegram's `date`) the client's messages are not relayed after flooding; 0 = not muted. */
   readonly mutedUntil: number
+  /**
+   * The team's latest answers with how to send them again by content: if a topic is deleted before
+   * an answer is copied, the copy fails ("message to copy not found") and this is sent instead.
+   */
+  readonly answers: ReadonlyArray<{
+    readonly messageId: number
+    readonly method: string
+    readonly params: Readonly<Record<string, unknown>>
+  }>
   /** An album being received, sent on together once it is complete (`dialog.albumDue`). */
   readonly album: {
     readonly to: "client" | "topic"

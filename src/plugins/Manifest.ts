@@ -11,7 +11,8 @@ import { Data, Effect, Either, ParseResult, Schema } from "effect"
 export const PluginEntry = Schema.Struct({
   id: Schema.String.pipe(
     Schema.pattern(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, {
-      message: () => "a plugin id is kebab-case, such as knowledge-base"
+      message: (issue) =>
+        `a plugin id is kebab-case, such as knowledge-base, not ${JSON.stringify(issue.actual)}`
     })
   ),
   package: Schema.optional(Schema.NonEmptyString),

@@ -500,4 +500,57 @@ describe("dialog machine", () => {
     const welcomes = start().send(fromClient(1, "Hi", { welcome: words }))
     expect(calls(welcomes)).toEqual(["createForumTopic", "sendMessage", "sendMessage"])
   })
+
+  it("several copies into a deleted topic fail: one new topic, all of them in it, in order; late failures follow", () => {
+    const { send, status } = opened()
+    const gone = (messageId: number, thread = 77): DialogEvent => ({
+      type: "delivery.failed",
+      method: "copyMessage",
+      code: 400,
+      description: "Bad Request: message thread not found",
+      params: { chat_id: group, from_chat_id: 42, message_id: messageId, message_thread_id: thread }
+    })
+    expect(calls(send(gone(5)))).toEqual(["createForumTopic"])
+    send(fromClient(7, "and this"))
+    expect(send(gone(6))).toEqual([])
+    expect(status()).toBe("opening")
+    const ready = send({
+      type: "dialog.topicCreated",
+      result: { message_thread_id: 90, name: "🔴 Alice Smith" }
+    })
+    expect(ready.find((event) => event["method"] === "copyMessages")?.["params"]).toEqual({
+      from_chat_id: 42,
+      message_ids: [5, 6, 7],
+      message_thread_id: 90
+    })
+    // A copy into the old topic that fails only now goes to the new one, without another topic.
+    expect(
+      send(gone(8)).map((event) => [
+        event["method"],
+        (event["params"] as { message_thread_id?: number }).message_thread_id
+      ])
+    ).toEqual([["copyMessage", 90]])
+  })
+
+  it("an answer deleted with its topic before it was copied is sent again by its content", () => {
+    const { send } = opened()
+    send(inTopic(60, "It ships today"))
+    const failed = send({
+      type: "delivery.failed",
+      method: "copyMessage",
+      code: 400,
+      description: "Bad Request: message to copy not found",
+      params: { chat_id: 42, from_chat_id: group, message_id: 60 }
+    })
+    expect(failed).toEqual([
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: 42,
+        method: "sendMessage",
+        params: { text: "It ships today" },
+        reportFailure: true
+      }
+    ])
+  })
 })

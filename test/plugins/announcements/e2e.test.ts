@@ -99,4 +99,49 @@ describe("announcements, end to end: backline start with { id: announcements } o
       "New announcement from Dana: Release on Friday"
     ])
   }, 90_000)
+
+  it("an admin switches it off in the announcements topic: a member's post there stays, and nobody is told", async () => {
+    const olga = demo.operators[1]!.id
+    const topic = async (name: string) =>
+      (
+        await demo.post<{ message_thread_id: number }>(`/chats/${demo.group}/topics`, {
+          from: admin(),
+          name
+        })
+      ).message_thread_id
+    const [updates, releases] = [await topic("Updates"), await topic("Releases")]
+    for (const thread of [updates, releases]) {
+      await say(admin(), "/announcements here", thread)
+      await botSays(thread, "This topic now holds the team's announcements: only admins post here.")
+    }
+    await say(admin(), "/plugin disable announcements here", updates)
+    await botSays(updates, "announcements is now off in this topic.")
+
+    await demo.clientSays(olga, "/start") // so a notice would reach her privately
+    const notices = async () =>
+      (await demo.privateChat(olga)).filter((message) => message.text === defaultNotice).length
+    const before = await notices()
+    const stays = await say(olga, "Is the release on Friday?", updates)
+    // The plugin handles the group's messages in order: once her next post, in a topic where it is
+    // still on, is removed and she is told, it has long been past the first.
+    const goes = await say(olga, "And this one?", releases)
+    await eventually(async () => ((await notices()) === before + 1 ? true : undefined))
+    await eventually(async () =>
+      (await demo.topicMessages(admin(), releases)).some((message) => message.message_id === goes.message_id)
+        ? undefined
+        : true
+    )
+
+    const inUpdates = await demo.topicMessages(admin(), updates)
+    expect(inUpdates.map((message) => message.message_id)).toContain(stays.message_id)
+    expect(
+      inUpdates.filter((message) => message.from?.id === demo.bot).map((message) => message.text)
+    ).toEqual([
+      "This topic now holds the team's announcements: only admins post here.",
+      "announcements is now off in this topic."
+    ])
+    expect(await notices()).toBe(before + 1)
+    const general = (await demo.topicMessages(admin(), GENERAL)).map((message) => message.text)
+    expect(general.filter((text) => text?.startsWith("Olga"))).toEqual([])
+  }, 90_000)
 })

@@ -121,3 +121,68 @@ describe("loading the plugins plugins.json lists", () => {
     }
   })
 })
+
+describe("backline start with an invalid plugins.json", () => {
+  it.each<[string, string, string | RegExp]>([
+    ["text that is not JSON", '{ "plugins": [', /^not valid JSON: Unexpected end of JSON input$/],
+    [
+      "plugins that are not a list",
+      JSON.stringify({ plugins: {} }),
+      /^plugins: Expected ReadonlyArray<.*, actual \{\}$/
+    ],
+    [
+      "an entry without an id",
+      JSON.stringify({ plugins: [{ package: "./crm.ts" }] }),
+      "plugins.0.id: is missing"
+    ],
+    [
+      "an id that is not kebab-case",
+      JSON.stringify({ plugins: [{ id: "Crm_Sync" }] }),
+      'plugins.0.id: a plugin id is kebab-case, such as knowledge-base, not "Crm_Sync"'
+    ],
+    [
+      "an unknown built-in id",
+      JSON.stringify({ plugins: [{ id: "notes" }] }),
+      'plugin "notes": id: there is no built-in plugin "notes"; a plugin from npm needs "package"'
+    ],
+    [
+      "a duplicate id",
+      JSON.stringify({ plugins: [{ id: "announcements" }, { id: "announcements" }] }),
+      'plugins.1.id: duplicate plugin id "announcements"'
+    ],
+    [
+      "an invalid configuration value",
+      JSON.stringify({ plugins: [{ id: "announcements", config: { pin: "sometimes" } }] }),
+      'plugin "announcements": config.pin: Expected boolean, actual "sometimes"'
+    ],
+    [
+      "an unknown configuration key",
+      JSON.stringify({ plugins: [{ id: "announcements", config: { notise: "Admins only" } }] }),
+      'plugin "announcements": config.notise: is unexpected, expected: "topic" | "notice" | "pin"'
+    ],
+    [
+      "a package that cannot be imported",
+      JSON.stringify({ plugins: [{ id: "crm-sync", package: "@acme/backline-crm" }] }),
+      /^plugin "crm-sync": package: cannot import "@acme\/backline-crm": Cannot find package '@acme\/backline-crm'/
+    ]
+  ])("%s: exits 1 with one line naming the field, before the database", async (_case, text, detail) => {
+    const dir = makeTempDir("manifest")
+    try {
+      const manifestFile = path.join(dir.path, "plugins.json")
+      fs.writeFileSync(manifestFile, text)
+      const { code, stdout, stderr } = await runBackline(["start"], { HTTP_PORT: "0" }, dir.path)
+      expect(code).toBe(1)
+      expect(stdout).toBe("") // not even "migrations: …"
+      const lines = stderr.trimEnd().split("\n")
+      expect(lines).toHaveLength(1)
+      const prefix = `backline: ${manifestFile}: `
+      expect(lines[0]!.startsWith(prefix), lines[0]).toBe(true)
+      const rest = lines[0]!.slice(prefix.length)
+      if (typeof detail === "string") expect(rest).toBe(detail)
+      else expect(rest).toMatch(detail)
+      expect(fs.readdirSync(dir.path)).toEqual(["plugins.json"]) // no .backline: no database was started
+    } finally {
+      dir.remove()
+    }
+  })
+})
