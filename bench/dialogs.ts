@@ -17,6 +17,7 @@ import { startSandbox, type RunningSandbox } from "../src/sandbox/Server.ts"
 import { BacklineProcess } from "../test/support/Backline.ts"
 import { createDatabase } from "../test/support/Databases.ts"
 import { startAdminServer } from "../test/support/globalSetup.ts"
+import { helpdeskWorld, startHelpdesk } from "../test/support/Helpdesk.ts"
 
 const dialogCount = Number(process.env["BENCH_DIALOGS"] ?? 10_000)
 /** Messages each of those clients writes after its first. */
@@ -140,28 +141,13 @@ const main = async () => {
   let backline: BacklineProcess | undefined
   try {
     const world = sandbox.world
-    const owner = world.createUser({ first_name: "Owner" })
-    const bot = world.createBot({ username: "dialogs_bot" })
-    const group = world.createChat({
-      type: "supergroup",
-      title: "Dialogs",
-      is_forum: true,
-      owner: owner.id,
-      admins: [bot.user.id]
-    }).id
+    const { bot, group } = helpdeskWorld(world, { bot: "dialogs_bot", title: "Dialogs" })
     const people = (name: string, count: number) =>
       Array.from({ length: count }, (_, i) => world.createUser({ first_name: name, last_name: String(i) }))
     const open = people("Client", baselineClients)
     const clients = people("Customer", dialogCount)
 
-    backline = new BacklineProcess(["start"], {
-      DATABASE_URL: database.url,
-      BOT_TOKEN: bot.token,
-      TELEGRAM_API_ROOT: sandbox.apiRoot,
-      BACKEND_GROUP_ID: String(group),
-      TELEGRAM_RATE_LIMITS: "off",
-      HTTP_PORT: "0"
-    })
+    backline = startHelpdesk({ databaseUrl: database.url, apiRoot: sandbox.apiRoot, token: bot.token, group })
     await backline.running()
     const phase = (clients: ReadonlyArray<User>, options: Parameters<typeof runPhase>[4]) =>
       runPhase(sandbox, bot.user.id, group, clients, options)

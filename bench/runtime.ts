@@ -21,6 +21,7 @@ import { startSandbox, type RunningSandbox } from "../src/sandbox/Server.ts"
 import { BacklineProcess } from "../test/support/Backline.ts"
 import { createDatabase } from "../test/support/Databases.ts"
 import { startAdminServer } from "../test/support/globalSetup.ts"
+import { startHelpdesk } from "../test/support/Helpdesk.ts"
 
 const clientCount = Number(process.env["BENCH_RUNTIME_CLIENTS"] ?? 500)
 // At most 20: a dialog mutes a client who writes more than 20 messages within a minute.
@@ -92,14 +93,7 @@ const backlineRelay = (sandbox: RunningSandbox, token: string, groupId: number, 
     name: "backline",
     pid: () => backline?.pid,
     start: async () => {
-      backline = new BacklineProcess(["start"], {
-        DATABASE_URL: databaseUrl,
-        BOT_TOKEN: token,
-        TELEGRAM_API_ROOT: sandbox.apiRoot,
-        BACKEND_GROUP_ID: String(groupId),
-        TELEGRAM_RATE_LIMITS: "off",
-        HTTP_PORT: "0"
-      })
+      backline = startHelpdesk({ databaseUrl, apiRoot: sandbox.apiRoot, token, group: groupId })
       await backline.running()
     },
     stop: async () => {

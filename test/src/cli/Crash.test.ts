@@ -2,16 +2,14 @@ import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
 import { telegramLimits } from "../../../src/telegram/RateLimiter.ts"
-import { BacklineProcess } from "../../support/Backline.ts"
 import { createTestDatabase } from "../../support/Database.ts"
+import { helpdeskWorld, sleep, startHelpdesk } from "../../support/Helpdesk.ts"
 
 const clientCount = 200
 const messagesPerClient = 10 // the dialog mutes a client after 20 within a minute
 const kills = 5
 /** Messages leave at this pace, so they keep coming while Backline is killed and restarted. */
 const messagesPerSecond = 110
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls `probe` until it answers something other than `undefined`; throws after `timeoutMs`. */
 const eventually = async <A>(probe: () => Promise<A | undefined>, timeoutMs = 30_000): Promise<A> => {
@@ -40,15 +38,7 @@ describe("backline start survives SIGKILL", () => {
   it("2,000 client messages through 5 kills: every update applied once, every message in its client's topic, duplicates only from calls in flight at a kill", async () => {
     const started = Date.now()
     const world = sandbox.world
-    const owner = world.createUser({ first_name: "Owner" })
-    const bot = world.createBot({ username: "crash_bot" })
-    const group = world.createChat({
-      type: "supergroup",
-      title: "Support",
-      is_forum: true,
-      owner: owner.id,
-      admins: [bot.user.id]
-    }).id
+    const { owner, bot, group } = helpdeskWorld(world, { bot: "crash_bot", title: "Support" })
     const clients = Array.from({ length: clientCount }, (_, i) =>
       world.createUser({ first_name: "Client", last_name: String(i) })
     )
@@ -77,13 +67,11 @@ describe("backline start survives SIGKILL", () => {
     }
 
     const db = new pg.Client({ connectionString: database.url })
-    let backline = new BacklineProcess(["start"], {
-      DATABASE_URL: database.url,
-      BOT_TOKEN: bot.token,
-      TELEGRAM_API_ROOT: sandbox.apiRoot,
-      BACKEND_GROUP_ID: String(group),
-      TELEGRAM_RATE_LIMITS: "off",
-      HTTP_PORT: "0"
+    let backline = startHelpdesk({
+      databaseUrl: database.url,
+      apiRoot: sandbox.apiRoot,
+      token: bot.token,
+      group
     })
     try {
       await backline.running()

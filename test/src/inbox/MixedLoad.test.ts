@@ -5,8 +5,8 @@
 // in the topics and what each client sees in its chat with the bot, never on Backline's tables.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
-import { BacklineProcess } from "../../support/Backline.ts"
 import { createTestDatabase } from "../../support/Database.ts"
+import { helpdeskWorld, sleep, startHelpdesk } from "../../support/Helpdesk.ts"
 
 const clientCount = 500
 const messagesPerClient = 10 // the dialog mutes a client after 20 within a minute
@@ -28,8 +28,6 @@ const answersAfter = new Map([
  */
 const deletionKinds = ["one", "burst", "answered", "one", "burst", "one", "answered", "burst"] as const
 type DeletionKind = (typeof deletionKinds)[number]
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A small seeded generator (mulberry32), so a run can be repeated from the seed it prints. */
 const generator = (seed: number) => {
@@ -84,17 +82,11 @@ describe("the inbox under mixed load", () => {
     const random = generator(seed)
     const pick = <A>(items: ReadonlyArray<A>): A => items[Math.floor(random() * items.length)]!
     const world = sandbox.world
-    const owner = world.createUser({ first_name: "Owner" })
-    const operators = ["Olga", "Omar", "Oksana"].map((name) => world.createUser({ first_name: name }))
-    const bot = world.createBot({ username: "helpdesk_bot" })
-    const group = world.createChat({
-      type: "supergroup",
+    const { owner, operators, bot, group } = helpdeskWorld(world, {
+      bot: "helpdesk_bot",
       title: "Helpdesk",
-      is_forum: true,
-      owner: owner.id,
-      members: operators.map((operator) => operator.id),
-      admins: [bot.user.id]
-    }).id
+      operators: ["Olga", "Omar", "Oksana"]
+    })
     const clients: Array<Client> = Array.from({ length: clientCount }, (_, index) => ({
       index,
       id: world.createUser({ first_name: "Client", last_name: String(index) }).id,
@@ -231,13 +223,11 @@ describe("the inbox under mixed load", () => {
     }))
     const faultsAt = faultRounds.map((round, k) => ({ at: (runMs * k) / faultRounds.length, round }))
 
-    const backline = new BacklineProcess(["start"], {
-      DATABASE_URL: database.url,
-      BOT_TOKEN: bot.token,
-      TELEGRAM_API_ROOT: sandbox.apiRoot,
-      BACKEND_GROUP_ID: String(group),
-      TELEGRAM_RATE_LIMITS: "off",
-      HTTP_PORT: "0"
+    const backline = startHelpdesk({
+      databaseUrl: database.url,
+      apiRoot: sandbox.apiRoot,
+      token: bot.token,
+      group
     })
     let deletions = 0
     const timing = { writingMs: 0 }
