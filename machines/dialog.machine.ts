@@ -52,6 +52,9 @@ export const dialogMachine = setup({
     relayToTopic: enqueueActions(({ context, event, enqueue }) =>
       dialogSteps.relayToTopic({ context, event, enqueue })
     ),
+    cardPosted: enqueueActions(({ context, event, enqueue }) =>
+      dialogSteps.cardPosted({ context, event, enqueue })
+    ),
     relayToClient: enqueueActions(({ context, event, enqueue }) =>
       dialogSteps.relayToClient({ context, event, enqueue })
     ),
@@ -97,7 +100,8 @@ export const dialogMachine = setup({
     album: null,
     recent: [],
     mutedUntil: 0,
-    answers: []
+    answers: [],
+    cardMessageId: null
   }),
   initial: "new",
   states: {
@@ -165,6 +169,7 @@ export const dialogMachine = setup({
     "dialog.open": { guard: ({ context }) => context.threadId !== null, actions: "pointToTopic" },
     "reaction.changed": { actions: "relayReaction" },
     "dialog.albumDue": { actions: "sendAlbum" },
+    "dialog.cardPosted": { actions: "cardPosted" },
     "delivery.failed": [
       { guard: "goneWhileOpening", actions: "waitAlso" },
       { guard: "goneBefore", actions: "copyAgain" },

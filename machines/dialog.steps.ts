@@ -15,7 +15,17 @@ import {
   statusChange
 } from "./dialog.relay.ts"
 import { keptAnswers } from "./dialog.guards.ts"
-import { cardOf, commandOf, openTopic, refusalOf, send, textOf, welcomeOf } from "./dialog.text.ts"
+import {
+  cardOf,
+  commandOf,
+  nameOf,
+  openTopic,
+  refusalOf,
+  retitle,
+  send,
+  textOf,
+  welcomeOf
+} from "./dialog.text.ts"
 import {
   isClient,
   isTeam,
@@ -92,7 +102,13 @@ export const dialogSteps = {
     const intro = [...card, ...note].join("\n\n")
     if (intro !== "")
       enqueue.emit(
-        send(open, open.groupId!, "sendMessage", { message_thread_id: open.threadId, text: intro })
+        send(
+          open,
+          open.groupId!,
+          "sendMessage",
+          { message_thread_id: open.threadId, text: intro },
+          card.length > 0 ? { replyAs: "dialog.cardPosted" } : {}
+        )
       )
     // One call for everything that waited keeps albums together and the order as written.
     for (let i = 0; i < context.waiting.length; i += 100)
@@ -134,13 +150,12 @@ export const dialogSteps = {
   relayToTopic: ({ context, event, enqueue }: StepArgs) => {
     if (!isClient(context, event)) return
     const { emits, album } = relay(context, event, "topic")
-    enqueue.assign({
-      settings: event.settings,
-      client: event.from ?? context.client,
-      album,
-      recent: recentWith(context, event)
-    })
+    const client = event.from ?? context.client
+    enqueue.assign({ settings: event.settings, client, album, recent: recentWith(context, event) })
     for (const emitted of emits) enqueue.emit(emitted)
+    const updated = { ...context, client, settings: event.settings }
+    // Unless the status changes below (which rewrites the title anyway), a new name renames the topic.
+    for (const update of cardUpdate(context, updated, context.status === "awaitingTeam")) enqueue.emit(update)
     enqueue.emit({ type: "dialog.clientWrote", ...refOf(context), messageId: event.messageId })
     if (context.status === "awaitingTeam") return
     if (context.status === "closed") {
@@ -152,6 +167,9 @@ export const dialogSteps = {
     enqueue.emit({ type: "timer.cancel", name: "autoClose" })
     for (const change of statusChange(context, "awaitingTeam", null)) enqueue.emit(change)
     enqueue.assign({ status: "awaitingTeam" })
+  },
+  cardPosted: ({ event, enqueue }: StepArgs) => {
+    if (event.type === "dialog.cardPosted") enqueue.assign({ cardMessageId: event.messageId })
   },
   relayToClient: ({ context, event, enqueue }: StepArgs) => {
     if (!isTeam(context, event)) return
@@ -273,4 +291,25 @@ export const dialogSteps = {
       })
     )
   }
+}
+
+/** The client changed their name or details: the card is edited and the title follows the name. */
+const cardUpdate = (before: DialogContext, after: DialogContext, rename: boolean): Array<DialogEmitted> => {
+  if (before.client === null || after.client === null || after.threadId === null) return []
+  const fields = ["first_name", "last_name", "username", "language_code", "is_premium"] as const
+  if (fields.every((field) => before.client![field] === after.client![field])) return []
+  const card =
+    after.cardMessageId === null || after.settings?.hideInfo === "card"
+      ? []
+      : [
+          send(after, after.groupId!, "editMessageText", {
+            message_id: after.cardMessageId,
+            text: cardOf(after)
+          })
+        ]
+  const renamed = rename && nameOf(before) !== nameOf(after)
+  return [
+    ...card,
+    ...(renamed ? [retitle(after, after.status === "opening" ? "awaitingTeam" : after.status)] : [])
+  ]
 }

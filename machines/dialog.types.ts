@@ -38,6 +38,8 @@ export interface DialogContext {
     readonly method: string
     readonly params: Readonly<Record<string, unknown>>
   }>
+  /** The client card's message in the topic, edited when the client's name or details change. */
+  readonly cardMessageId: number | null
   /** An album being received, sent on together once it is complete (`dialog.albumDue`). */
   readonly album: {
     readonly to: "client" | "topic"
@@ -90,8 +92,21 @@ export interface DialogOpen {
   readonly by: number
 }
 
+/** The client card's message, mailed back for its `sendMessage` (`replyAs`): kept current from then on. */
+export interface CardPosted {
+  readonly type: "dialog.cardPosted"
+  readonly messageId: number | null
+}
+
 export type DialogEvent =
-  DialogMessage | DialogEdit | DialogReaction | TopicOpened | DialogDeliveryFailed | DialogTimer | DialogOpen
+  | DialogMessage
+  | DialogEdit
+  | DialogReaction
+  | TopicOpened
+  | DialogDeliveryFailed
+  | DialogTimer
+  | DialogOpen
+  | CardPosted
 
 export interface DialogRef {
   readonly connection: string

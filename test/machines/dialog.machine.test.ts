@@ -553,4 +553,26 @@ describe("dialog machine", () => {
       }
     ])
   })
+
+  it("the client card is kept current: a new name edits the card and the topic's title", () => {
+    const { send } = opened()
+    send({ type: "dialog.cardPosted", messageId: 3 })
+    const renamed = fromClient(9, "It's me, with a new name")
+    const changed = send({ ...renamed, from: { ...client, first_name: "Alicia", username: "alicia" } })
+    expect(
+      changed
+        .filter((event) => event.type === "outbox.send")
+        .map((event) => [event["method"], event["params"]])
+    ).toEqual([
+      ["copyMessage", { from_chat_id: 42, message_id: 9, message_thread_id: 77 }],
+      ["editMessageText", { message_id: 3, text: "👤 Alicia Smith\n@alicia\nid 42\nlanguage en\nvia bot:7" }],
+      ["editForumTopic", { message_thread_id: 77, name: "🔴 Alicia Smith" }]
+    ])
+    // Nothing changed: nothing edited.
+    expect(
+      calls(
+        send({ ...fromClient(10, "again"), from: { ...client, first_name: "Alicia", username: "alicia" } })
+      )
+    ).toEqual(["copyMessage"])
+  })
 })
