@@ -1,4 +1,5 @@
 import type { DialogSettings } from "../src/domain/DialogSettings.ts"
+import { splitText } from "../src/domain/Text.ts"
 import type { DialogContext, DialogStatus } from "./dialog.types.ts"
 import type { MessageReceived } from "../src/domain/Events.ts"
 import type { OutboxSend } from "../src/domain/Reserved.ts"
@@ -52,29 +53,6 @@ export const cardOf = (context: DialogContext) => {
 }
 
 const escapeMarkdown = (text: string) => text.replace(/([_*`[])/g, "\\$1")
-
-/** Telegram's longest message text. */
-export const maxTextLength = 4096
-
-/**
- * Splits a text longer than Telegram allows into parts that fit, at a line break or a space when
- * there is one in the second half of a part.
- *
- * @example
- * splitText("a".repeat(5000)) // ["a".repeat(4096), "a".repeat(904)]
- */
-export const splitText = (text: string, limit = maxTextLength): Array<string> => {
-  const parts: Array<string> = []
-  let rest = text
-  while (rest.length > limit) {
-    const window = rest.slice(0, limit)
-    const cut = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(" "))
-    const at = cut > limit / 2 ? cut : limit
-    parts.push(rest.slice(0, at))
-    rest = rest.slice(at).replace(/^[\n ]/, "")
-  }
-  return [...parts, rest]
-}
 
 /** The welcome messages for the client (a long WELCOME is split), none when WELCOME is OFF. */
 export const welcomeOf = (context: DialogContext, settings: DialogSettings): Array<OutboxSend> =>
@@ -139,3 +117,5 @@ export const refusalOf = (
   const text = textOf(event).toLowerCase()
   return settings.restrictedKeywords.some((word) => text.includes(word)) ? "restricted" : undefined
 }
+
+export { maxTextLength, splitText } from "../src/domain/Text.ts"

@@ -1,3 +1,4 @@
+import { splitText } from "../domain/Text.ts"
 import { randomUUID } from "node:crypto"
 import { HttpClient } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
@@ -5,7 +6,7 @@ import { GENERAL } from "../../machines/group.messages.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ChatAdmins } from "../telegram/ChatAdmins.ts"
 import { ChatConnections } from "./ChatConnections.ts"
-import type { Place, PluginContext, Store } from "./PluginContext.ts"
+import type { Place, PluginContext, SendOptions, Store } from "./PluginContext.ts"
 import { PluginEffects, pluginKey, type Intent } from "./PluginEffects.ts"
 import type { PluginEvent } from "./PluginEvents.ts"
 import type { LoadedPlugin } from "./PluginRegistry.ts"
@@ -149,6 +150,22 @@ export class PluginContexts extends Effect.Service<PluginContexts>()("app/Plugin
           ? event.messageId
           : undefined
 
+      // A text longer than Telegram allows goes as several messages (entities only fit one).
+      const sendText = (where: Place, text: string, options: SendOptions) => {
+        const parts = splitText(text)
+        const { entities: _, ...plain } = options
+        return Effect.forEach(
+          parts,
+          (part) =>
+            send(where.chatId, "sendMessage", {
+              ...(parts.length > 1 ? plain : options),
+              ...topic(where),
+              text: part
+            }),
+          { discard: true }
+        )
+      }
+
       return {
         plugin: id,
         config,
@@ -156,16 +173,13 @@ export class PluginContexts extends Effect.Service<PluginContexts>()("app/Plugin
         reply: (text, options = {}) =>
           place === undefined
             ? nowhere("reply")
-            : send(place.chatId, "sendMessage", {
+            : sendText(place, text, {
                 ...options,
-                ...topic(place),
-                text,
                 ...(replyTo === undefined
                   ? {}
                   : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } })
               }),
-        post: (where, text, options = {}) =>
-          send(where.chatId, "sendMessage", { ...options, ...topic(where), text }),
+        post: (where, text, options = {}) => sendText(where, text, options),
         createTopic: (chatId, name, options = {}) => send(chatId, "createForumTopic", { ...options, name }),
         editTopic: (where, changes) =>
           send(where.chatId, "editForumTopic", { ...changes, message_thread_id: where.threadId }),

@@ -1,3 +1,4 @@
+import type { Contact, Location, MessageEntity } from "grammy/types"
 import { invalidField } from "./BotApiError.ts"
 import { guessMime } from "./methods/Media.ts"
 import { isPresent, type ChatRecord, type StoredMedia } from "./Model.ts"
@@ -17,7 +18,11 @@ export interface UserMessage {
   /** A group's id, or for a private message to a bot, the bot's id. */
   readonly chat_id: number
   readonly text?: string
+  /** Formatting of `text` (bold, links, …), as Telegram's `MessageEntity` objects. */
+  readonly entities?: ReadonlyArray<MessageEntity>
   readonly caption?: string
+  /** Formatting of the caption (or of `text` when it serves as the caption). */
+  readonly caption_entities?: ReadonlyArray<MessageEntity>
   readonly message_thread_id?: number
   readonly reply_to_message_id?: number
   /** Posts the (photo, video or document) message as a part of this album: the parts share the id. */
@@ -27,6 +32,13 @@ export interface UserMessage {
   readonly voice?: Attachment
   readonly video?: Attachment
   readonly sticker?: Attachment
+  readonly audio?: Attachment
+  readonly video_note?: Attachment
+  readonly animation?: Attachment
+  /** A shared location: `{latitude, longitude}`. */
+  readonly location?: Location
+  /** A shared contact: `{phone_number, first_name, last_name?}`. */
+  readonly contact?: Contact
 }
 
 export interface TopicView {
@@ -37,7 +49,16 @@ export interface TopicView {
   readonly is_closed: boolean
 }
 
-export const attachmentKinds = ["photo", "document", "voice", "video", "sticker"] as const
+export const attachmentKinds = [
+  "photo",
+  "document",
+  "voice",
+  "video",
+  "sticker",
+  "audio",
+  "video_note",
+  "animation"
+] as const
 
 export const requireNumber = (field: string, value: unknown): number => {
   const number = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value
@@ -75,11 +96,59 @@ export const storeAttachment = (
   const data = Buffer.from(file.base64, "base64")
   if (kind === "photo") return { kind, sizes: world.files.addPhoto(data) }
   const mime = file.mime_type ?? guessMime(file.file_name, kind)
+  // As in Telegram, voice messages, video notes and stickers carry no file name.
+  const named =
+    file.file_name !== undefined && kind !== "voice" && kind !== "video_note" && kind !== "sticker"
   const record = world.files.add(kind, data, {
-    ...(file.file_name !== undefined && kind !== "voice" ? { fileName: file.file_name } : {}),
+    ...(named ? { fileName: file.file_name } : {}),
     ...(mime !== undefined ? { mimeType: mime } : {})
   })
   return { kind, file: record.no, ...(kind === "sticker" ? { emoji: "🙂" } : {}) }
+}
+
+/** Formatting a user gave their text or caption: entities that lie within it, in Telegram's shape. */
+export const entitiesIn = (
+  field: string,
+  text: string,
+  value: unknown
+): ReadonlyArray<MessageEntity> | undefined => {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value)) throw invalidField(field, "must be an array of MessageEntity")
+  return value.map((entity: unknown, index): MessageEntity => {
+    const at = `${field}[${index}]`
+    if (typeof entity !== "object" || entity === null) throw invalidField(at, "must be a MessageEntity")
+    const { type, offset, length } = entity as Record<string, unknown>
+    if (typeof type !== "string" || type === "") throw invalidField(`${at}.type`, "is required")
+    const start = requireNumber(`${at}.offset`, offset)
+    const size = requireNumber(`${at}.length`, length)
+    if (start < 0 || size < 1 || start + size > text.length)
+      throw invalidField(at, "must lie within the text (UTF-16 offset and length)")
+    return { ...(entity as MessageEntity), offset: start, length: size }
+  })
+}
+
+/** A location a user shares: `latitude` and `longitude` in degrees. */
+export const locationOf = (value: unknown): Location => {
+  if (typeof value !== "object" || value === null) throw invalidField("location", "must be an object")
+  const { latitude, longitude } = value as Record<string, unknown>
+  if (typeof latitude !== "number" || Math.abs(latitude) > 90)
+    throw invalidField("location.latitude", "must be a number from -90 to 90")
+  if (typeof longitude !== "number" || Math.abs(longitude) > 180)
+    throw invalidField("location.longitude", "must be a number from -180 to 180")
+  return { latitude, longitude }
+}
+
+/** A contact a user shares: a phone number and a first name, maybe a last name. */
+export const contactOf = (value: unknown): Contact => {
+  if (typeof value !== "object" || value === null) throw invalidField("contact", "must be an object")
+  const { phone_number, first_name, last_name } = value as Record<string, unknown>
+  if (typeof phone_number !== "string" || phone_number === "")
+    throw invalidField("contact.phone_number", "is required")
+  if (typeof first_name !== "string" || first_name === "")
+    throw invalidField("contact.first_name", "is required")
+  if (last_name !== undefined && typeof last_name !== "string")
+    throw invalidField("contact.last_name", "must be a string")
+  return { phone_number, first_name, ...(last_name !== undefined ? { last_name } : {}) }
 }
 
 /** A topic as the control API shows it. */

@@ -4,6 +4,9 @@ import { invalidField } from "./BotApiError.ts"
 import {
   attachmentKinds,
   chatOfUser,
+  contactOf,
+  entitiesIn,
+  locationOf,
   requireNumber,
   storeAttachment,
   userOf,
@@ -28,25 +31,43 @@ export const sendMessage = (world: World, input: UserMessage): Message => {
   if (chat.members.get(from.id)?.status === "restricted")
     throw invalidField("from", "the user is restricted in this chat and cannot send messages", 403)
   const kinds = attachmentKinds.filter((kind) => input[kind] !== undefined)
-  if (kinds.length > 1) throw invalidField(kinds[1]!, "only one attachment per message")
-  if (input.text === undefined && kinds.length === 0)
+  const shared = (["location", "contact"] as const).filter((kind) => input[kind] !== undefined)
+  const given = [...kinds, ...shared]
+  if (given.length > 1) throw invalidField(given[1]!, "only one attachment per message")
+  if (input.text === undefined && given.length === 0)
     throw invalidField("text", "text or an attachment is required")
   if (input.text !== undefined && typeof input.text !== "string")
     throw invalidField("text", "must be a string")
+  // As in Telegram, video notes, locations and contacts carry no caption.
+  const bare = shared[0] ?? (kinds[0] === "video_note" ? "video_note" : undefined)
+  if (bare !== undefined && (input.text !== undefined || input.caption !== undefined))
+    throw invalidField(input.text !== undefined ? "text" : "caption", `a ${bare} has no text or caption`)
   const kind = kinds[0]
-  const textOf = (text: string) => ({ text, entities: detectEntities(text) })
+  const textOf = (text: string) => ({
+    text,
+    entities: detectEntities(text, entitiesIn("entities", text, input.entities))
+  })
+  const captionOf = (caption: string) => {
+    const field =
+      input.caption === undefined && input.caption_entities === undefined ? "entities" : "caption_entities"
+    return {
+      caption,
+      captionEntities: detectEntities(caption, entitiesIn(field, caption, input[field]))
+    }
+  }
   const content: Content =
-    kind === undefined
-      ? textOf(input.text!)
-      : {
-          media: storeAttachment(world, kind, input[kind]!),
-          ...(input.caption !== undefined || input.text !== undefined
-            ? {
-                caption: input.caption ?? input.text!,
-                captionEntities: detectEntities(input.caption ?? input.text!)
-              }
-            : {})
-        }
+    input.location !== undefined
+      ? { location: locationOf(input.location) }
+      : input.contact !== undefined
+        ? { contact: contactOf(input.contact) }
+        : kind === undefined
+          ? textOf(input.text!)
+          : {
+              media: storeAttachment(world, kind, input[kind]!),
+              ...(input.caption !== undefined || input.text !== undefined
+                ? captionOf(input.caption ?? input.text!)
+                : {})
+            }
   if (input.media_group_id !== undefined) {
     if (typeof input.media_group_id !== "string" || input.media_group_id === "")
       throw invalidField("media_group_id", "must be a non-empty string")

@@ -1,5 +1,6 @@
 import type { Sandbox } from "../../src/sandbox/Sandbox.ts"
 import { BacklineProcess } from "./Backline.ts"
+import { eventually } from "./Demo.ts"
 
 /**
  * A backend group of its own in a sandbox: a forum supergroup owned by "Owner", with `operators`
@@ -45,3 +46,35 @@ export const startHelpdesk = (options: {
 
 /** Waits `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls `probe`, which reads the in-process sandbox at once, until it answers something; throws after `timeoutMs`. */
+export const until = <A>(probe: () => A | undefined, timeoutMs?: number): Promise<A> =>
+  eventually(() => Promise.resolve(probe()), timeoutMs)
+
+/**
+ * What people see in an in-process sandbox, each read as the Telegram app shows it to them, and
+ * polled until it is there: a group's topics, a topic's messages (service messages left out), a
+ * client's chat with a bot.
+ */
+export const viewOf = (sandbox: Sandbox) => {
+  const topicMessages = (group: number, as: number, thread: number) =>
+    sandbox.messages(group, as, thread).filter((message) => message.forum_topic_created === undefined)
+  return {
+    topicMessages,
+    /** The topic named `name` once it exists. */
+    topicNamed: (group: number, name: string) =>
+      until(() => sandbox.topics(group).find((topic) => topic.name === name)),
+    /** The topic's messages once there are at least `count`. */
+    topicHolding: (group: number, as: number, thread: number, count: number) =>
+      until(() => {
+        const found = topicMessages(group, as, thread)
+        return found.length >= count ? found : undefined
+      }),
+    /** The client's chat with `bot` once it holds at least `count` messages from the bot. */
+    fromBot: (bot: number, client: number, count: number) =>
+      until(() => {
+        const found = sandbox.messages(bot, client).filter((message) => message.from?.id === bot)
+        return found.length >= count ? found : undefined
+      })
+  }
+}

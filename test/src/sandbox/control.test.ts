@@ -125,6 +125,82 @@ describe("control API over HTTP", () => {
     expect((await call(box.url, "/limits", { enabled: true })).body).toMatchObject({ enabled: true })
   })
 
+  it("users send audio, video notes, GIFs, locations, contacts and formatted text; a bot's copy keeps the kind", async () => {
+    const box = await sandbox()
+    const client = box.world.createUser({ first_name: "Carl" })
+    const bot = box.world.createBot({ username: "kinds_bot" })
+    const api = grammyBot(box, bot.token).api
+    const file = (file_name: string) => ({ file_name, base64: Buffer.from(file_name).toString("base64") })
+    const bold = { type: "bold", offset: 0, length: 4 }
+    const link = { type: "text_link", offset: 5, length: 4, url: "https://example.com/" }
+    const sent: Array<Record<string, unknown>> = [
+      { text: "Bold link", entities: [bold, link] },
+      {
+        audio: file("song.mp3"),
+        caption: "a song",
+        caption_entities: [{ type: "italic", offset: 2, length: 4 }]
+      },
+      { video_note: file("circle.mp4") },
+      { animation: file("cat.gif.mp4"), text: "a cat" },
+      { location: { latitude: 52.52, longitude: 13.405 } },
+      { contact: { phone_number: "+491701234567", first_name: "Eva", last_name: "Berg" } }
+    ]
+    const posted: Array<Message> = []
+    for (const body of sent)
+      posted.push(
+        (await call<Message>(box.url, "/messages", { from: client.id, chat_id: bot.user.id, ...body })).body
+      )
+    const updates = await api.getUpdates()
+    const received = updates.map((update) => update.message!)
+    expect(received.map((message) => message.message_id)).toEqual(posted.map((message) => message.message_id))
+    const [text, audio, videoNote, animation, location, contact] = received
+    expect(text).toMatchObject({ text: "Bold link", entities: [bold, link] })
+    expect(audio).toMatchObject({
+      audio: { file_name: "song.mp3", mime_type: "audio/mpeg" },
+      caption: "a song",
+      caption_entities: [{ type: "italic", offset: 2, length: 4 }]
+    })
+    expect(videoNote?.video_note).toMatchObject({ length: 240, duration: 0 })
+    expect(videoNote?.video_note).not.toHaveProperty("file_name")
+    expect(animation).toMatchObject({
+      animation: { file_name: "cat.gif.mp4" },
+      document: {},
+      caption: "a cat"
+    })
+    expect(location?.location).toEqual({ latitude: 52.52, longitude: 13.405 })
+    expect(contact?.contact).toEqual({ phone_number: "+491701234567", first_name: "Eva", last_name: "Berg" })
+
+    // The bot copies each back to the user: the same kind, the same text, caption and formatting.
+    for (const message of received) await api.copyMessage(client.id, client.id, message.message_id)
+    const chat = box.world.messages(bot.user.id, client.id).slice(sent.length)
+    const kindOf = (message: Message) =>
+      ["text", "audio", "video_note", "animation", "location", "contact"].find((kind) => kind in message)
+    expect(chat.map(kindOf)).toEqual(["text", "audio", "video_note", "animation", "location", "contact"])
+    expect(chat[0]).toMatchObject({ text: "Bold link", entities: [bold, link] })
+    expect(chat[1]).toMatchObject({
+      caption: "a song",
+      caption_entities: [{ type: "italic", offset: 2, length: 4 }]
+    })
+    expect(chat[4]?.location).toEqual(location?.location)
+    expect(chat[5]?.contact).toEqual(contact?.contact)
+
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ text: "Bold", entities: [{ type: "bold", offset: 2, length: 9 }] }, "entities[0]"],
+      [{ video_note: file("c.mp4"), caption: "no" }, "caption"],
+      [{ location: { latitude: 91, longitude: 0 } }, "location.latitude"],
+      [{ contact: { phone_number: "+1" } }, "contact.first_name"],
+      [{ contact: { phone_number: "+1", first_name: "A" }, audio: file("a.mp3") }, "contact"]
+    ]
+    for (const [body, field] of refused) {
+      const answer = await call<{ field: string }>(box.url, "/messages", {
+        from: client.id,
+        chat_id: bot.user.id,
+        ...body
+      })
+      expect([answer.status, answer.body.field]).toEqual([400, field])
+    }
+  })
+
   it("answers 4xx naming the bad field", async () => {
     const box = await sandbox()
     const user = box.world.createUser({ first_name: "U" })
