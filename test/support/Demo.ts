@@ -1,16 +1,10 @@
-import { expect } from "vitest"
+import { afterAll, beforeAll, expect } from "vitest"
 import { BacklineProcess } from "./Backline.ts"
+import { createTestDatabase } from "./Database.ts"
+import { poll } from "./Helpdesk.ts"
 
 /** Polls `probe` until it answers something other than `undefined`; throws after `timeoutMs`. */
-export const eventually = async <A>(probe: () => Promise<A | undefined>, timeoutMs = 20_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error("condition not met in time")
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+export const eventually = poll
 
 export interface SeenMessage {
   readonly message_id: number
@@ -114,3 +108,21 @@ export const startDemo = async (env: Record<string, string>, options: { readonly
 }
 
 export type Demo = Awaited<ReturnType<typeof startDemo>>
+
+/**
+ * For a test file: before its tests, `backline start` on the demo workspace with a fresh database,
+ * handed to `use`; after them, Backline stopped (cleanly, nothing on stderr) and the database dropped.
+ */
+export const useDemo = (use: (demo: Demo) => void, options: { readonly cwd?: string } = {}) => {
+  let database: { url: string; drop: () => Promise<void> } | undefined
+  let demo: Demo | undefined
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    demo = await startDemo({ DATABASE_URL: database.url }, options)
+    use(demo)
+  }, 60_000)
+  afterAll(async () => {
+    await demo?.stop()
+    await database?.drop()
+  })
+}

@@ -1,6 +1,5 @@
 import type { Sandbox } from "../../src/sandbox/Sandbox.ts"
 import { BacklineProcess } from "./Backline.ts"
-import { eventually } from "./Demo.ts"
 
 /**
  * A backend group of its own in a sandbox: a forum supergroup owned by "Owner", with `operators`
@@ -49,7 +48,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** Polls `probe`, which reads the in-process sandbox at once, until it answers something; throws after `timeoutMs`. */
 export const until = <A>(probe: () => A | undefined, timeoutMs?: number): Promise<A> =>
-  eventually(() => Promise.resolve(probe()), timeoutMs)
+  poll(() => Promise.resolve(probe()), timeoutMs)
 
 /**
  * What people see in an in-process sandbox, each read as the Telegram app shows it to them, and
@@ -76,5 +75,16 @@ export const viewOf = (sandbox: Sandbox) => {
         const found = sandbox.messages(bot, client).filter((message) => message.from?.id === bot)
         return found.length >= count ? found : undefined
       })
+  }
+}
+
+/** Polls `probe` every 100 ms until it answers something other than `undefined`; throws after `timeoutMs`. */
+export const poll = async <A>(probe: () => Promise<A | undefined>, timeoutMs = 20_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error("condition not met in time")
+    await sleep(100)
   }
 }

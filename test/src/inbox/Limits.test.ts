@@ -1,41 +1,19 @@
 // The inbox's limits as people see them, end to end: `backline start` as a child process against a
 // sandbox in this process with its rate limits off (a flood of 25 messages would otherwise wait on
 // Telegram's 20 a minute per group): the flood limit, and Backline's long texts split to fit.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
-import type { BacklineProcess } from "../../support/Backline.ts"
-import { createTestDatabase } from "../../support/Database.ts"
-import { helpdeskWorld, sleep, startHelpdesk, until, viewOf } from "../../support/Helpdesk.ts"
+import { describe, expect, it } from "vitest"
+
+import { sleep, until, viewOf } from "../../support/Helpdesk.ts"
+import { useHelpdesk } from "../../support/HelpdeskFixture.ts"
 
 describe("the flood limit and long texts", () => {
-  let database: { url: string; drop: () => Promise<void> }
-  let sandbox: RunningSandbox
-  let backline: BacklineProcess
-  let desk: ReturnType<typeof helpdeskWorld>
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    sandbox = await startSandbox({ limits: { enabled: false } })
-    desk = helpdeskWorld(sandbox.world, { bot: "limits_desk_bot", title: "Limits desk", operators: ["Oleg"] })
-    backline = startHelpdesk({
-      databaseUrl: database.url,
-      apiRoot: sandbox.apiRoot,
-      token: desk.bot.token,
-      group: desk.group
-    })
-    await backline.running()
-  }, 60_000)
-  afterAll(async () => {
-    expect(await backline?.stop()).toEqual({ code: 0, signal: null })
-    expect(backline?.stderr).toBe("")
-    await sandbox?.close()
-    await database?.drop()
-  })
+  const running = useHelpdesk({ bot: "limits_desk_bot", title: "Limits desk", operators: ["Oleg"] })
 
   it("a client sending more than 20 messages within a minute: the rest of that minute stays out of the topic, the client is told once", async () => {
-    const world = sandbox.world
+    const world = running.sandbox.world
     const view = viewOf(world)
-    const bot = desk.bot.user.id
-    const operator = desk.operators[0]!
+    const bot = running.desk.bot.user.id
+    const operator = running.desk.operators[0]!
     const client = world.createUser({ first_name: "Flo" })
     // 25 messages in well under a second of the sandbox's clock.
     const started = world.world.now()
@@ -43,16 +21,16 @@ describe("the flood limit and long texts", () => {
       world.sendMessage({ from: client.id, chat_id: bot, text: `message ${index + 1}` })
     )
     expect(sent.at(-1)!.date - started).toBeLessThan(60)
-    const topic = await view.topicNamed(desk.group, "🔴 Flo")
+    const topic = await view.topicNamed(running.desk.group, "🔴 Flo")
     const tooFast = (text: string | undefined) =>
       text?.startsWith("You are sending messages too fast") === true
     await until(() =>
       world.messages(bot, client.id).some((message) => tooFast(message.text)) ? true : undefined
     )
-    await view.topicHolding(desk.group, operator.id, topic.message_thread_id, 21)
+    await view.topicHolding(running.desk.group, operator.id, topic.message_thread_id, 21)
     // Nothing more is on its way: what is there now is what the team and the client get.
     await sleep(1_500)
-    const [card, ...copies] = view.topicMessages(desk.group, operator.id, topic.message_thread_id)
+    const [card, ...copies] = view.topicMessages(running.desk.group, operator.id, topic.message_thread_id)
     expect(card?.text).toMatch(/^👤 Flo\n/)
     expect(copies.map((message) => message.text)).toEqual(
       Array.from({ length: 20 }, (_, index) => `message ${index + 1}`)
@@ -64,8 +42,8 @@ describe("the flood limit and long texts", () => {
   })
 
   it("a WELCOME that grows past 4,096 characters with the client's name, and /settings showing it, arrive in several messages, none lost", async () => {
-    const world = sandbox.world
-    const bot = desk.bot.user.id
+    const world = running.sandbox.world
+    const bot = running.desk.bot.user.id
     // 97 lines, each with the client's name: about 3,900 characters as set, about 6,500 as sent.
     const welcome = Array.from(
       { length: 97 },
@@ -73,10 +51,10 @@ describe("the flood limit and long texts", () => {
     ).join("\n")
     const set = `/set WELCOME ${welcome}`
     expect(set.length).toBeLessThanOrEqual(4096)
-    world.sendMessage({ from: desk.owner.id, chat_id: desk.group, text: set })
+    world.sendMessage({ from: running.desk.owner.id, chat_id: running.desk.group, text: set })
     await until(() =>
       world
-        .messages(desk.group, desk.owner.id)
+        .messages(running.desk.group, running.desk.owner.id)
         .find((message) => message.from?.id === bot && message.text?.startsWith("WELCOME is now") === true)
     )
 
@@ -98,10 +76,14 @@ describe("the flood limit and long texts", () => {
     expect(words(parts.map((part) => part.text).join("\n"))).toEqual(words(expected))
 
     // The admin's /settings shows that WELCOME with the other settings: too long for one message.
-    const asked = world.sendMessage({ from: desk.owner.id, chat_id: desk.group, text: "/settings" })
+    const asked = world.sendMessage({
+      from: running.desk.owner.id,
+      chat_id: running.desk.group,
+      text: "/settings"
+    })
     const answer = await until(() => {
       const found = world
-        .messages(desk.group, desk.owner.id)
+        .messages(running.desk.group, running.desk.owner.id)
         .filter((message) => message.from?.id === bot && message.message_id > asked.message_id)
       return found.some((message) => message.text?.includes("ICON_COLOR") === true) ? found : undefined
     }, 5_000)

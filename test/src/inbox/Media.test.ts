@@ -2,12 +2,10 @@
 // process against a sandbox in this process (its limits off), a client writing to the bot and an
 // operator answering in the client's topic; the assertions are on what each of them sees.
 import type { Message } from "grammy/types"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { UserMessage } from "../../../src/sandbox/ControlInput.ts"
-import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
-import type { BacklineProcess } from "../../support/Backline.ts"
-import { createTestDatabase } from "../../support/Database.ts"
-import { helpdeskWorld, startHelpdesk, viewOf } from "../../support/Helpdesk.ts"
+import { viewOf } from "../../support/Helpdesk.ts"
+import { useHelpdesk } from "../../support/HelpdeskFixture.ts"
 
 // A 1×1 PNG: enough for the sandbox to store a photo.
 const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -75,43 +73,27 @@ const shown = (message: Message) => ({
 })
 
 describe("every kind of message crosses the inbox, both ways", () => {
-  let database: { url: string; drop: () => Promise<void> }
-  let sandbox: RunningSandbox
-  let backline: BacklineProcess
-  let desk: ReturnType<typeof helpdeskWorld>
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    sandbox = await startSandbox({ limits: { enabled: false } })
-    desk = helpdeskWorld(sandbox.world, { bot: "media_desk_bot", title: "Media desk", operators: ["Oleg"] })
-    backline = startHelpdesk({
-      databaseUrl: database.url,
-      apiRoot: sandbox.apiRoot,
-      token: desk.bot.token,
-      group: desk.group
-    })
-    await backline.running()
-  }, 60_000)
-  afterAll(async () => {
-    expect(await backline?.stop()).toEqual({ code: 0, signal: null })
-    expect(backline?.stderr).toBe("")
-    await sandbox?.close()
-    await database?.drop()
-  })
+  const running = useHelpdesk({ bot: "media_desk_bot", title: "Media desk", operators: ["Oleg"] })
 
   it("a client's text, photo, video, document, voice, video note, audio, sticker, GIF, location and contact reach the topic as the same kinds, and the operator's reach the client", async () => {
-    const world = sandbox.world
+    const world = running.sandbox.world
     const view = viewOf(world)
-    const bot = desk.bot.user.id
-    const operator = desk.operators[0]!
+    const bot = running.desk.bot.user.id
+    const operator = running.desk.operators[0]!
     const client = world.createUser({ first_name: "Mia" })
 
     const fromClient = everyKind("Client")
     const sent = fromClient.map(([, content]) =>
       world.sendMessage({ from: client.id, chat_id: bot, ...content })
     )
-    const topic = await view.topicNamed(desk.group, "🔴 Mia")
+    const topic = await view.topicNamed(running.desk.group, "🔴 Mia")
     const thread = topic.message_thread_id
-    const [card, ...copies] = await view.topicHolding(desk.group, operator.id, thread, fromClient.length + 1)
+    const [card, ...copies] = await view.topicHolding(
+      running.desk.group,
+      operator.id,
+      thread,
+      fromClient.length + 1
+    )
     expect(card?.text).toMatch(/^👤 Mia\n/)
     expect(copies.map(kindOf)).toEqual(fromClient.map(([kind]) => kind))
     expect(copies.map(shown)).toEqual(sent.map(shown))
@@ -119,7 +101,12 @@ describe("every kind of message crosses the inbox, both ways", () => {
 
     const fromTeam = everyKind("Team")
     const answers = fromTeam.map(([, content]) =>
-      world.sendMessage({ from: operator.id, chat_id: desk.group, message_thread_id: thread, ...content })
+      world.sendMessage({
+        from: operator.id,
+        chat_id: running.desk.group,
+        message_thread_id: thread,
+        ...content
+      })
     )
     // The client sees the welcome, then the operator's messages, each sent by the bot.
     const [welcome, ...received] = await view.fromBot(bot, client.id, fromTeam.length + 1)

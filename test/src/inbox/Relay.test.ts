@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase } from "../../support/Database.ts"
-import { eventually, startDemo, type Demo, type SeenMessage } from "../../support/Demo.ts"
+import { describe, expect, it } from "vitest"
+import { eventually, useDemo, type Demo, type SeenMessage } from "../../support/Demo.ts"
 
 // A 1×1 PNG: enough for the sandbox to store a photo.
 const png = {
@@ -9,16 +8,8 @@ const png = {
 }
 
 describe("the inbox relays albums, replies, edits and reactions, and survives a deleted topic", () => {
-  let database: { url: string; drop: () => Promise<void> }
   let demo: Demo
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    demo = await startDemo({ DATABASE_URL: database.url })
-  }, 60_000)
-  afterAll(async () => {
-    await demo?.stop()
-    await database?.drop()
-  })
+  useDemo((started) => (demo = started))
 
   /** The client's dialog topic, once the first message opened it. */
   const openDialog = async (client: { id: number; name: string }, text: string) => {

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase } from "../../support/Database.ts"
-import { eventually, startDemo, type Demo } from "../../support/Demo.ts"
+import { describe, expect, it } from "vitest"
+import { eventually, useDemo, type Demo } from "../../support/Demo.ts"
 
 describe("inbox settings, /new and /ban, as the team uses them", () => {
-  let database: { url: string; drop: () => Promise<void> }
   let demo: Demo
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    demo = await startDemo({ DATABASE_URL: database.url })
-  }, 60_000)
-  afterAll(async () => {
-    await demo?.stop()
-    await database?.drop()
-  })
+  useDemo((started) => (demo = started))
 
   /** Writes in General and answers the bot's reply to it. */
   const inGeneral = async (from: number, text: string) => {

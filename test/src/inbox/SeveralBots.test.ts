@@ -2,78 +2,70 @@
 // (BOT_TOKEN is bot A) serving every connection in its table, where bot B's was added before the
 // start, against a sandbox in this process; the assertions are on what the team and each client see.
 import pg from "pg"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
-import { runBackline, type BacklineProcess } from "../../support/Backline.ts"
-import { createTestDatabase } from "../../support/Database.ts"
-import { helpdeskWorld, sleep, startHelpdesk, until, viewOf } from "../../support/Helpdesk.ts"
+import { describe, expect, it } from "vitest"
+import { runBackline } from "../../support/Backline.ts"
+import { sleep, until, viewOf } from "../../support/Helpdesk.ts"
+import { useHelpdesk } from "../../support/HelpdeskFixture.ts"
 
 describe("several bots in one backend group", () => {
-  let database: { url: string; drop: () => Promise<void> }
-  let sandbox: RunningSandbox
-  let backline: BacklineProcess
-  let desk: ReturnType<typeof helpdeskWorld>
   let second: { user: { id: number }; token: string }
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    sandbox = await startSandbox({ limits: { enabled: false } })
-    desk = helpdeskWorld(sandbox.world, { bot: "shop_desk_bot", title: "Shared desk", operators: ["Oleg"] })
-    second = sandbox.world.createBot({ username: "rentals_desk_bot" })
-    sandbox.world.setMember(desk.group, { user_id: second.user.id, status: "administrator" })
-    // Bot B's connection is in the table before the start; bot A's comes from BOT_TOKEN.
-    expect(await runBackline(["migrate"], { DATABASE_URL: database.url })).toMatchObject({ code: 0 })
-    const db = new pg.Client({ connectionString: database.url })
-    await db.connect()
-    await db.query(
-      `insert into connection (id, kind, token, api_root, backend_group_id) values ($1, 'bot', $2, $3, $4)`,
-      [`bot:${second.user.id}`, second.token, sandbox.apiRoot, desk.group]
-    )
-    await db.end()
-    backline = startHelpdesk({
-      databaseUrl: database.url,
-      apiRoot: sandbox.apiRoot,
-      token: desk.bot.token,
-      group: desk.group
-    })
-    await backline.running()
-  }, 60_000)
-  afterAll(async () => {
-    expect(await backline?.stop()).toEqual({ code: 0, signal: null })
-    expect(backline?.stderr).toBe("")
-    await sandbox?.close()
-    await database?.drop()
-  })
+  const running = useHelpdesk(
+    { bot: "shop_desk_bot", title: "Shared desk", operators: ["Oleg"] },
+    async ({ sandbox, databaseUrl, desk }) => {
+      second = sandbox.world.createBot({ username: "rentals_desk_bot" })
+      sandbox.world.setMember(desk.group, { user_id: second.user.id, status: "administrator" })
+      // Bot B's connection is in the table before the start; bot A's comes from BOT_TOKEN.
+      expect(await runBackline(["migrate"], { DATABASE_URL: databaseUrl })).toMatchObject({ code: 0 })
+      const db = new pg.Client({ connectionString: databaseUrl })
+      await db.connect()
+      await db.query(
+        `insert into connection (id, kind, token, api_root, backend_group_id) values ($1, 'bot', $2, $3, $4)`,
+        [`bot:${second.user.id}`, second.token, sandbox.apiRoot, desk.group]
+      )
+      await db.end()
+    }
+  )
 
   it("each bot's client gets a topic saying which bot, and the answers leave through that bot", async () => {
-    const world = sandbox.world
+    const world = running.sandbox.world
     const view = viewOf(world)
-    const operator = desk.operators[0]!
-    const botA = desk.bot.user.id
+    const operator = running.desk.operators[0]!
+    const botA = running.desk.bot.user.id
     const botB = second.user.id
     const ann = world.createUser({ first_name: "Ann" })
     const ben = world.createUser({ first_name: "Ben" })
     world.sendMessage({ from: ann.id, chat_id: botA, text: "My parcel is late" })
     world.sendMessage({ from: ben.id, chat_id: botB, text: "Can I rent a bike?" })
 
-    const annTopic = await view.topicNamed(desk.group, "🔴 Ann")
-    const benTopic = await view.topicNamed(desk.group, "🔴 Ben")
-    const [annCard, annCopy] = await view.topicHolding(desk.group, operator.id, annTopic.message_thread_id, 2)
-    const [benCard, benCopy] = await view.topicHolding(desk.group, operator.id, benTopic.message_thread_id, 2)
+    const annTopic = await view.topicNamed(running.desk.group, "🔴 Ann")
+    const benTopic = await view.topicNamed(running.desk.group, "🔴 Ben")
+    const [annCard, annCopy] = await view.topicHolding(
+      running.desk.group,
+      operator.id,
+      annTopic.message_thread_id,
+      2
+    )
+    const [benCard, benCopy] = await view.topicHolding(
+      running.desk.group,
+      operator.id,
+      benTopic.message_thread_id,
+      2
+    )
     expect(annCard?.text).toMatch(new RegExp(`^👤 Ann\\n[^]*via bot:${botA}$`))
     expect(benCard?.text).toMatch(new RegExp(`^👤 Ben\\n[^]*via bot:${botB}$`))
     expect([annCopy?.text, annCopy?.from?.id]).toEqual(["My parcel is late", botA])
     expect([benCopy?.text, benCopy?.from?.id]).toEqual(["Can I rent a bike?", botB])
-    expect(world.topics(desk.group).map((topic) => topic.name)).toEqual(["🔴 Ann", "🔴 Ben"])
+    expect(world.topics(running.desk.group).map((topic) => topic.name)).toEqual(["🔴 Ann", "🔴 Ben"])
 
     world.sendMessage({
       from: operator.id,
-      chat_id: desk.group,
+      chat_id: running.desk.group,
       message_thread_id: annTopic.message_thread_id,
       text: "It arrives tomorrow"
     })
     world.sendMessage({
       from: operator.id,
-      chat_id: desk.group,
+      chat_id: running.desk.group,
       message_thread_id: benTopic.message_thread_id,
       text: "Yes, from 9:00"
     })
@@ -91,18 +83,22 @@ describe("several bots in one backend group", () => {
   })
 
   it("an admin's /settings in General is answered once, with both bots' settings", async () => {
-    const world = sandbox.world
-    const asked = world.sendMessage({ from: desk.owner.id, chat_id: desk.group, text: "/settings" })
+    const world = running.sandbox.world
+    const asked = world.sendMessage({
+      from: running.desk.owner.id,
+      chat_id: running.desk.group,
+      text: "/settings"
+    })
     const answers = () =>
       world
-        .messages(desk.group, desk.owner.id)
+        .messages(running.desk.group, running.desk.owner.id)
         .filter((message) => message.message_id > asked.message_id && message.from?.is_bot === true)
     await until(() => (answers().length > 0 ? true : undefined))
     // Both bots received the command; a second answer would come within this time.
     await sleep(1_500)
     const [answer, ...more] = answers()
     expect(more.map((message) => message.text)).toEqual([])
-    expect(answer?.text).toContain(`Settings of bot:${desk.bot.user.id}:`)
+    expect(answer?.text).toContain(`Settings of bot:${running.desk.bot.user.id}:`)
     expect(answer?.text).toContain(`Settings of bot:${second.user.id}:`)
   })
 })

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase } from "../../support/Database.ts"
-import { eventually, startDemo, type Demo } from "../../support/Demo.ts"
+import { describe, expect, it } from "vitest"
+import { eventually, useDemo, type Demo } from "../../support/Demo.ts"
 
 describe("a client dialog from first message to closed and reopened", () => {
-  let database: { url: string; drop: () => Promise<void> }
   let demo: Demo
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    demo = await startDemo({ DATABASE_URL: database.url })
-  }, 60_000)
-  afterAll(async () => {
-    await demo?.stop()
-    await database?.drop()
-  })
+  useDemo((started) => (demo = started))
 
   it("opens a topic with the card, relays answers, shows the status in the title, closes and reopens", async () => {
     const client = demo.clients[0]!

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, expect } from "vitest"
+import { startSandbox, type RunningSandbox } from "../../src/sandbox/Server.ts"
+import type { BacklineProcess } from "./Backline.ts"
+import { createTestDatabase } from "./Database.ts"
+import { helpdeskWorld, startHelpdesk } from "./Helpdesk.ts"
+
+/**
+ * For a test file: before its tests, a fresh database, a sandbox in this process (limits off) with
+ * a helpdesk world, and `backline start` serving it; after them, Backline is stopped (it must exit
+ * cleanly with nothing on stderr), then the sandbox and the database go. `prepare` runs before the
+ * start, for what must be in place by then. Read the fields inside tests.
+ */
+export const useHelpdesk = (
+  world: { readonly bot: string; readonly title: string; readonly operators?: ReadonlyArray<string> },
+  prepare?: (setup: {
+    readonly sandbox: RunningSandbox
+    readonly databaseUrl: string
+    readonly desk: ReturnType<typeof helpdeskWorld>
+  }) => Promise<void>
+) => {
+  const running = {} as {
+    database: { url: string; drop: () => Promise<void> }
+    sandbox: RunningSandbox
+    desk: ReturnType<typeof helpdeskWorld>
+    backline: BacklineProcess
+  }
+  beforeAll(async () => {
+    running.database = await createTestDatabase()
+    running.sandbox = await startSandbox({ limits: { enabled: false } })
+    running.desk = helpdeskWorld(running.sandbox.world, world)
+    await prepare?.({ sandbox: running.sandbox, databaseUrl: running.database.url, desk: running.desk })
+    running.backline = startHelpdesk({
+      databaseUrl: running.database.url,
+      apiRoot: running.sandbox.apiRoot,
+      token: running.desk.bot.token,
+      group: running.desk.group
+    })
+    await running.backline.running()
+  }, 60_000)
+  afterAll(async () => {
+    if (running.backline !== undefined) {
+      expect(await running.backline.stop()).toEqual({ code: 0, signal: null })
+      expect(running.backline.stderr).toBe("")
+    }
+    await running.sandbox?.close()
+    await running.database?.drop()
+  })
+  return running
+}
