@@ -17,6 +17,7 @@ import { MigrationState, runMigrations } from "../src/sql/Migrations.ts"
 import { describeDatabaseUrl } from "../src/sql/Sql.ts"
 import { createDatabase } from "../test/support/Databases.ts"
 import { startAdminServer } from "../test/support/globalSetup.ts"
+import { sleep } from "../test/support/Helpdesk.ts"
 
 const passivatedCount = Number(process.env["BENCH_ACTORS_PASSIVATED"] ?? 100_000)
 const activeCount = Number(process.env["BENCH_ACTORS_ACTIVE"] ?? 10_000)
@@ -170,8 +171,6 @@ type Phase = "passivated" | "active" | "baseline"
 const phases: ReadonlyArray<Phase> = ["passivated", "active", "baseline"]
 const phaseVariable = "BACKLINE_BENCH_ACTORS_PHASE"
 const urlVariable = "BACKLINE_BENCH_ACTORS_DATABASE_URL"
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Heap and RSS after full collections (a few, with pauses, so finalizers and timers settle). */
 const settledMemory = async (): Promise<Memory> => {

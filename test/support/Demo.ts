@@ -1,6 +1,9 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { afterAll, beforeAll, expect } from "vitest"
 import { BacklineProcess } from "./Backline.ts"
 import { createTestDatabase } from "./Database.ts"
+import { makeTempDir } from "./TempDir.ts"
 import { poll } from "./Helpdesk.ts"
 
 /** Polls `probe` until it answers something other than `undefined`; throws after `timeoutMs`. */
@@ -111,18 +114,27 @@ export type Demo = Awaited<ReturnType<typeof startDemo>>
 
 /**
  * For a test file: before its tests, `backline start` on the demo workspace with a fresh database,
- * handed to `use`; after them, Backline stopped (cleanly, nothing on stderr) and the database dropped.
+ * handed to `use`; with `plugins`, it starts in a folder of its own whose `plugins.json` lists
+ * them. After the tests, Backline is stopped (cleanly, nothing on stderr), the database dropped and
+ * the folder removed.
  */
-export const useDemo = (use: (demo: Demo) => void, options: { readonly cwd?: string } = {}) => {
+export const useDemo = (
+  use: (demo: Demo) => void,
+  options: { readonly plugins?: ReadonlyArray<Record<string, unknown>> } = {}
+) => {
   let database: { url: string; drop: () => Promise<void> } | undefined
   let demo: Demo | undefined
+  const dir = options.plugins === undefined ? undefined : makeTempDir("demo")
   beforeAll(async () => {
     database = await createTestDatabase()
-    demo = await startDemo({ DATABASE_URL: database.url }, options)
+    if (dir !== undefined)
+      fs.writeFileSync(path.join(dir.path, "plugins.json"), JSON.stringify({ plugins: options.plugins }))
+    demo = await startDemo({ DATABASE_URL: database.url }, dir === undefined ? {} : { cwd: dir.path })
     use(demo)
-  }, 60_000)
+  }, 90_000)
   afterAll(async () => {
     await demo?.stop()
     await database?.drop()
+    dir?.remove()
   })
 }

@@ -1,31 +1,16 @@
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { Api } from "grammy"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase } from "../../support/Database.ts"
-import { eventually, startDemo, type Demo, type SeenMessage } from "../../support/Demo.ts"
-import { makeTempDir } from "../../support/TempDir.ts"
+import { describe, expect, it } from "vitest"
+import { eventually, useDemo, type Demo, type SeenMessage } from "../../support/Demo.ts"
 
 const GENERAL = 1
 const defaultNotice = "Only admins post in the announcements topic, so your message there was removed."
 
 describe("announcements, end to end: backline start with { id: announcements } on the sandbox demo", () => {
-  let database: { url: string; drop: () => Promise<void> }
+  const digest = path.resolve("test/plugins/announcements/digest.ts")
   let demo: Demo
-  const dir = makeTempDir("announcements")
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    const digest = path.resolve("test/plugins/announcements/digest.ts")
-    fs.writeFileSync(
-      path.join(dir.path, "plugins.json"),
-      JSON.stringify({ plugins: [{ id: "announcements" }, { id: "digest", package: digest }] })
-    )
-    demo = await startDemo({ DATABASE_URL: database.url }, { cwd: dir.path })
-  }, 90_000)
-  afterAll(async () => {
-    await demo?.stop()
-    await database?.drop()
-    dir.remove()
+  useDemo((started) => (demo = started), {
+    plugins: [{ id: "announcements" }, { id: "digest", package: digest }]
   })
 
   const admin = () => demo.admin.id

@@ -5,18 +5,8 @@ import type { Message } from "grammy/types"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { BacklineProcess } from "../../support/Backline.ts"
 import { createTestDatabase } from "../../support/Database.ts"
+import { eventually } from "../../support/Demo.ts"
 import { makeTempDir } from "../../support/TempDir.ts"
-
-/** Polls `probe` until it answers something other than `undefined`; throws after `timeoutMs`. */
-const eventually = async <A>(probe: () => Promise<A | undefined>, timeoutMs = 20_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error("condition not met in time")
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 describe("tally, end to end: backline start with the plugin, people writing in the sandbox's demo group", () => {
   let database: { url: string; drop: () => Promise<void> }

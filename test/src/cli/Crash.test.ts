@@ -1,9 +1,8 @@
 import pg from "pg"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
+import { describe, expect, it } from "vitest"
 import { telegramLimits } from "../../../src/telegram/RateLimiter.ts"
-import { createTestDatabase } from "../../support/Database.ts"
-import { helpdeskWorld, sleep, startHelpdesk } from "../../support/Helpdesk.ts"
+import { helpdeskWorld, poll, sleep, startHelpdesk } from "../../support/Helpdesk.ts"
+import { useSandbox } from "../../support/HelpdeskFixture.ts"
 
 const clientCount = 200
 const messagesPerClient = 10 // the dialog mutes a client after 20 within a minute
@@ -11,33 +10,14 @@ const kills = 5
 /** Messages leave at this pace, so they keep coming while Backline is killed and restarted. */
 const messagesPerSecond = 110
 
-/** Polls `probe` until it answers something other than `undefined`; throws after `timeoutMs`. */
-const eventually = async <A>(probe: () => Promise<A | undefined>, timeoutMs = 30_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error("condition not met in time")
-    await sleep(100)
-  }
-}
-
 describe("backline start survives SIGKILL", () => {
-  let database: { url: string; drop: () => Promise<void> }
-  let sandbox: RunningSandbox
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    // In this process, so Telegram keeps its state (and the updates it has not been told arrived) across the kills.
-    sandbox = await startSandbox({ limits: { enabled: false } })
-  })
-  afterAll(async () => {
-    await sandbox.close()
-    await database.drop()
-  })
+  // The sandbox runs in this process, so Telegram keeps its state (and the updates it has not been
+  // told arrived) across the kills.
+  const env = useSandbox()
 
   it("2,000 client messages through 5 kills: every update applied once, every message in its client's topic, duplicates only from calls in flight at a kill", async () => {
     const started = Date.now()
-    const world = sandbox.world
+    const world = env.sandbox.world
     const { owner, bot, group } = helpdeskWorld(world, { bot: "crash_bot", title: "Support" })
     const clients = Array.from({ length: clientCount }, (_, i) =>
       world.createUser({ first_name: "Client", last_name: String(i) })
@@ -66,10 +46,10 @@ describe("backline start survives SIGKILL", () => {
       }
     }
 
-    const db = new pg.Client({ connectionString: database.url })
+    const db = new pg.Client({ connectionString: env.database.url })
     let backline = startHelpdesk({
-      databaseUrl: database.url,
-      apiRoot: sandbox.apiRoot,
+      databaseUrl: env.database.url,
+      apiRoot: env.sandbox.apiRoot,
       token: bot.token,
       group
     })
@@ -115,14 +95,14 @@ describe("backline start survives SIGKILL", () => {
       await writing
 
       // Drained: every update applied, every call made, every result mailed back applied.
-      await eventually(async () => {
+      await poll(async () => {
         const { rows } = await db.query<{ inbox: string; outbox: string; mail: string }>(`
           select (select count(*) from inbox where status = 'pending') as inbox,
             (select count(*) from outbox where status = 'pending') as outbox,
             (select count(*) from actor_mail where status = 'pending') as mail`)
         const row = rows[0]!
         return row.inbox === "0" && row.outbox === "0" && row.mail === "0" ? row : undefined
-      })
+      }, 30_000)
       const total = clientCount * messagesPerClient
 
       // The client messages, and the bot's own my_chat_member from being made admin.

@@ -3,10 +3,9 @@
 // message as it is stored. Clients write to the bot, operators answer in the topics, topics are
 // deleted by hand and Telegram answers 429 now and then; the assertions are on what the team sees
 // in the topics and what each client sees in its chat with the bot, never on Backline's tables.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
-import { createTestDatabase } from "../../support/Database.ts"
+import { describe, expect, it } from "vitest"
 import { helpdeskWorld, sleep, startHelpdesk } from "../../support/Helpdesk.ts"
+import { useSandbox } from "../../support/HelpdeskFixture.ts"
 
 const clientCount = 500
 const messagesPerClient = 10 // the dialog mutes a client after 20 within a minute
@@ -64,24 +63,15 @@ interface Client {
 }
 
 describe("the inbox under mixed load", () => {
-  let database: { url: string; drop: () => Promise<void> }
-  let sandbox: RunningSandbox
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    // In this process, so the test sees every message as the sandbox stores it.
-    sandbox = await startSandbox({ limits: { enabled: false } })
-  })
-  afterAll(async () => {
-    await sandbox?.close()
-    await database?.drop()
-  })
+  // The sandbox runs in this process, so the test sees every message as the sandbox stores it.
+  const env = useSandbox()
 
   it("500 clients × 10 messages with answers, deleted topics and 429s: every message once, in order, on both sides", async () => {
     const started = Date.now()
     const seed = Number(process.env["MIXED_LOAD_SEED"] ?? Math.floor(Math.random() * 2 ** 32))
     const random = generator(seed)
     const pick = <A>(items: ReadonlyArray<A>): A => items[Math.floor(random() * items.length)]!
-    const world = sandbox.world
+    const world = env.sandbox.world
     const { owner, operators, bot, group } = helpdeskWorld(world, {
       bot: "helpdesk_bot",
       title: "Helpdesk",
@@ -105,7 +95,7 @@ describe("the inbox under mixed load", () => {
     const deleted = new Set<number>()
 
     const control = async (path: string, body: unknown) => {
-      const response = await fetch(`${sandbox.url}${path}`, {
+      const response = await fetch(`${env.sandbox.url}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body)
@@ -224,8 +214,8 @@ describe("the inbox under mixed load", () => {
     const faultsAt = faultRounds.map((round, k) => ({ at: (runMs * k) / faultRounds.length, round }))
 
     const backline = startHelpdesk({
-      databaseUrl: database.url,
-      apiRoot: sandbox.apiRoot,
+      databaseUrl: env.database.url,
+      apiRoot: env.sandbox.apiRoot,
       token: bot.token,
       group
     })

@@ -1,32 +1,15 @@
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { Api } from "grammy"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase } from "../../support/Database.ts"
-import { eventually, startDemo, type Demo, type SeenMessage } from "../../support/Demo.ts"
-import { makeTempDir } from "../../support/TempDir.ts"
+import { describe, expect, it } from "vitest"
+import { eventually, useDemo, type Demo, type SeenMessage } from "../../support/Demo.ts"
 
 const GENERAL = 1
 
 describe("the admin commands, end to end: backline start on the sandbox demo with two plugins", () => {
-  let database: { url: string; drop: () => Promise<void> }
+  const flaky = path.resolve("test/src/plugins/fixtures/flaky.ts")
   let demo: Demo
-  const dir = makeTempDir("admin-commands")
-  beforeAll(async () => {
-    database = await createTestDatabase()
-    const flaky = path.resolve("test/src/plugins/fixtures/flaky.ts")
-    fs.writeFileSync(
-      path.join(dir.path, "plugins.json"),
-      JSON.stringify({
-        plugins: [{ id: "announcements" }, { id: "flaky", package: flaky, config: { broken: true } }]
-      })
-    )
-    demo = await startDemo({ DATABASE_URL: database.url }, { cwd: dir.path })
-  }, 90_000)
-  afterAll(async () => {
-    await demo?.stop()
-    await database?.drop()
-    dir.remove()
+  useDemo((started) => (demo = started), {
+    plugins: [{ id: "announcements" }, { id: "flaky", package: flaky, config: { broken: true } }]
   })
 
   const admin = () => demo.admin.id
