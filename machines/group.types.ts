@@ -11,8 +11,21 @@ import type {
 } from "../src/domain/Events.ts"
 import type { Author, ButtonFields, CommandFields, PostedFields } from "./group.messages.ts"
 
-/** What a topic is for: decides which plugins act in it. */
-export type TopicKind = "dialog" | "announcements" | "general" | "team" | "notifications" | "unknown"
+/**
+ * What a topic is for: decides which plugins act in it. `general` is General (thread 1); `dialog`
+ * a client conversation; the workspace kinds (`announcements`, `team`, `instructions`,
+ * `knowledge-base`, `notifications`, `tasks`) are the team's own topics; `unknown` any other.
+ */
+export type TopicKind =
+  | "dialog"
+  | "announcements"
+  | "general"
+  | "team"
+  | "instructions"
+  | "knowledge-base"
+  | "notifications"
+  | "tasks"
+  | "unknown"
 
 /** One forum topic as the group actor knows it. */
 export interface TopicEntry {

@@ -55,6 +55,29 @@ export interface TimerFired {
 }
 
 /**
+ * An external system posted an event through the HTTP API (`POST /api/v1/events/{source}`) with a
+ * token of the group `chatId`. It was stored before the API answered 202 and reaches the plugins
+ * enabled in that group; `eventId` is unique, so a handler can use it to act once.
+ *
+ * @example
+ * on: {
+ *   "api.eventReceived": (event, ctx) =>
+ *     event.source === "payments" ? ctx.post({ chatId: event.chatId }, JSON.stringify(event.body)) : Effect.void
+ * }
+ */
+export interface ApiEventReceived {
+  readonly type: "api.eventReceived"
+  readonly eventId: string
+  /** The `{source}` of the request path (`payments`, `monitoring`). */
+  readonly source: string
+  readonly chatId: number
+  /** The request's JSON body, as sent. */
+  readonly body: unknown
+  /** When Backline stored it (ISO 8601). */
+  readonly receivedAt: string
+}
+
+/**
  * An event a plugin emitted with `ctx.emit`: one of those declared in `PluginEmittedEvents`.
  *
  * @example
@@ -70,7 +93,7 @@ export type PluginEmitted = PluginEmittedEvents[keyof PluginEmittedEvents]
  * @example
  * const text = (event: PluginEvent) => (event.type === "group.messagePosted" ? event.text : null)
  */
-export type PluginEvent = ActorFact | DeliveryFailedEvent | TimerFired | PluginEmitted
+export type PluginEvent = ActorFact | DeliveryFailedEvent | TimerFired | ApiEventReceived | PluginEmitted
 
 /**
  * Whether a journal row is an event a plugin emitted (`<id>.<fact>` under `plugin:<id>`), rather

@@ -49,7 +49,16 @@ const commandName = /^[a-z0-9_]{1,32}$/
  * Ids no loaded plugin may take: Backline's own plugin, and the namespaces of the events plugins
  * receive (a plugin's emitted events are typed `<id>.<fact>`).
  */
-const reservedIds = new Set([adminPluginId, "group", "connection", "dialog", "timer", "delivery", "plugin"])
+const reservedIds = new Set([
+  adminPluginId,
+  "group",
+  "connection",
+  "dialog",
+  "timer",
+  "delivery",
+  "plugin",
+  "api"
+])
 
 /** The first problem with a plugin's commands, given the commands other plugins already took. */
 const commandProblem = (plugin: AnyPlugin, taken: Map<string, string>): string | undefined => {

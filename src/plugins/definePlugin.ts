@@ -13,6 +13,7 @@ export type {
 } from "./PluginContext.ts"
 export type {
   ActorFact,
+  ApiEventReceived,
   CommandIssued,
   DeliveryFailedEvent,
   PluginEmitted,
