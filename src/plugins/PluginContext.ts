@@ -1,9 +1,10 @@
 import type { HttpClient } from "@effect/platform"
-import type { Duration, Effect, Option, ParseResult, Schema } from "effect"
-import type { ApiMethods, Opts } from "grammy/types"
+import { Data, type Duration, type Effect, type Option, type ParseResult, type Schema } from "effect"
+import type { ApiMethods, Message, Opts } from "grammy/types"
 import type { ActorKind, CommandFor } from "../../machines/index.ts"
 import type { PluginEmittedEvents } from "./definePlugin.ts"
 import type { TimerEvent } from "./PluginEvents.ts"
+import type { SearchHit, SearchOptions, SentMessage } from "./PluginStore.ts"
 
 /**
  * A group, or a topic in it (`threadId`; 1 is General).
@@ -43,6 +44,36 @@ export interface Store {
   delete(key: string): Effect.Effect<void>
   /** Every key and value here, by key. */
   entries(): Effect.Effect<ReadonlyArray<readonly [string, unknown]>>
+  /**
+   * Full-text search (PostgreSQL) over the values here that are objects with a `title`, `text` or
+   * `tags` (an array of strings): best first, values holding every word before those holding some.
+   * `query` is web-search syntax (`"exact phrase"`, `-excluded`, `or`); `tags` keeps only values
+   * tagged with all of them; an empty query with `tags` lists those, newest first. It sees what
+   * earlier deliveries stored, not this handler's own writes.
+   *
+   * @example
+   * const hits = yield* ctx.storage.group.search("deploy staging", { tags: ["howto"], prefix: "entry:", limit: 5 })
+   * // [{ key: "entry:42", value: { title: "How to deploy to staging", ... }, rank: 0.83 }, ...]
+   */
+  search(query: string, options?: SearchOptions): Effect.Effect<ReadonlyArray<SearchHit>>
+}
+
+/**
+ * Another plugin's storage, to read only: `get`, `entries` and `search` of its `Store`.
+ *
+ * @example
+ * const hits = yield* ctx.storage.read("knowledge-base").group.search("refund", { prefix: "entry:", limit: 3 })
+ */
+export type ReadOnlyStore = Pick<Store, "get" | "entries" | "search">
+
+/**
+ * What `ctx.storage.read(plugin)` opens of another plugin's storage. Where that plugin is not
+ * enabled (in the group itself or in any of its topics, see `/plugins`), or is not installed, it
+ * answers nothing: no value, no entries, no hits.
+ */
+export interface PluginReader {
+  /** That plugin's storage of the event's group (its `ctx.storage.group`); dies for an event in no group. */
+  readonly group: ReadOnlyStore
 }
 
 /**
@@ -60,6 +91,16 @@ export interface PluginStorage {
   /** State of the plugin itself, in no group. */
   readonly plugin: Store
   at(place: Place): Store
+  /**
+   * Reads another plugin's group storage (read-only), where that plugin is enabled: how one plugin
+   * uses what another keeps, such as the knowledge base's entries. Its layout is that plugin's own
+   * (its README says what it keeps under which keys).
+   *
+   * @example
+   * const kb = ctx.storage.read("knowledge-base").group
+   * const hits = yield* kb.search("how to reset a password", { prefix: "entry:", limit: 3 })
+   */
+  read(plugin: string): PluginReader
 }
 
 /**
@@ -85,6 +126,46 @@ export interface PluginLog {
   info(...message: ReadonlyArray<unknown>): Effect.Effect<void>
   warning(...message: ReadonlyArray<unknown>): Effect.Effect<void>
   error(...message: ReadonlyArray<unknown>): Effect.Effect<void>
+}
+
+/**
+ * A file fetched from Telegram with `ctx.downloadFile`: its bytes and Telegram's `file_path`.
+ *
+ * @example
+ * const voice = yield* ctx.downloadFile(message.voice.file_id, { maxBytes: 20_000_000 })
+ * yield* ctx.log.info(`${voice.path}: ${voice.bytes.length} bytes`)
+ */
+export interface DownloadedFile {
+  readonly bytes: Uint8Array
+  /** Telegram's `file_path` (`voice/file_12.oga`); its extension tells the format. */
+  readonly path: string
+}
+
+/**
+ * Telegram would not give a file: an unknown or foreign file id, a file over `maxBytes` or over the
+ * Bot API's 20 MB download limit, a connection that is not a bot, or Telegram unreachable. `reason`
+ * never holds the bot's token.
+ *
+ * @example
+ * ctx.downloadFile(fileId).pipe(Effect.catchTag("FileDownloadFailed", (failed) => ctx.reply(failed.reason)))
+ */
+export class FileDownloadFailed extends Data.TaggedError("FileDownloadFailed")<{
+  readonly fileId: string
+  readonly reason: string
+}> {}
+
+/**
+ * A client's message of a dialog, as Telegram sent it to the bot, and the id of its copy in the
+ * dialog's topic once the copy has been made (`dialog.clientWrote` carries only the message's id).
+ *
+ * @example
+ * const found = yield* ctx.clientMessage(event)
+ * if (Option.isSome(found) && found.value.message.voice !== undefined) ...
+ */
+export interface ClientMessage {
+  readonly message: Message
+  /** The copy in the topic (reply to this one there), or undefined while it is not sent yet. */
+  readonly copyId: number | undefined
 }
 
 /**
@@ -144,6 +225,23 @@ export interface PluginContext<Config> {
    */
   isAdmin(userId: number, chatId?: number): Effect.Effect<boolean>
   /**
+   * Fetches a file by its `file_id` (`getFile`, then the Bot API's file download URL) through the
+   * event's bot, or `connection`; refuses files over `maxBytes`. Bot connections only.
+   */
+  downloadFile(
+    fileId: string,
+    options?: { readonly connection?: string; readonly maxBytes?: number }
+  ): Effect.Effect<DownloadedFile, FileDownloadFailed>
+  /**
+   * The client's message `messageId` of the dialog of `connection` and `peerId` (the fields of
+   * `dialog.clientWrote`), with its copy in the topic; none when Backline has not received it.
+   */
+  clientMessage(dialog: {
+    readonly connection: string
+    readonly peerId: number
+    readonly messageId: number
+  }): Effect.Effect<Option.Option<ClientMessage>>
+  /**
    * Emits an event of this plugin for other plugins: its type is `<id>.<fact>`, declared in
    * `PluginEmittedEvents`; it is journalled under `plugin:<id>` with the handler's other effects,
    * and reaches the plugins that handle it where they are enabled (its `chatId` and `threadId`).
@@ -151,4 +249,14 @@ export interface PluginContext<Config> {
   emit<T extends keyof PluginEmittedEvents>(
     event: PluginEmittedEvents[T] & { readonly type: T }
   ): Effect.Effect<void>
+  /**
+   * The messages Telegram accepted from this plugin's `sendMessage` calls in `place` (a topic, or
+   * with no `threadId` the whole chat), newest first, at most `limit` (10): how a plugin learns the
+   * id of a message it posted, to edit or pin it later (a call still queued is not among them yet).
+   *
+   * @example
+   * const [index] = yield* ctx.sentMessages({ chatId: event.chatId, threadId: 42 }, 1)
+   * if (index !== undefined) yield* ctx.call("pinChatMessage", { chat_id: event.chatId, message_id: index.messageId })
+   */
+  sentMessages(place: Place, limit?: number): Effect.Effect<ReadonlyArray<SentMessage>>
 }

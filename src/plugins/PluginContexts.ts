@@ -5,12 +5,20 @@ import { Effect, Option, Schema } from "effect"
 import { GENERAL } from "../../machines/group.messages.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ChatAdmins } from "../telegram/ChatAdmins.ts"
+import { BotApi } from "../telegram/BotApi.ts"
+import { Connections } from "../telegram/Connections.ts"
+import { SqlClient } from "@effect/sql"
+import { Redacted } from "effect"
+import type { Message } from "grammy/types"
+import { FileDownloadFailed, type ClientMessage, type DownloadedFile } from "./PluginContext.ts"
 import { ChatConnections } from "./ChatConnections.ts"
 import type { Place, PluginContext, SendOptions, Store } from "./PluginContext.ts"
 import { PluginEffects, pluginKey, type Intent } from "./PluginEffects.ts"
 import type { PluginEvent } from "./PluginEvents.ts"
 import type { LoadedPlugin } from "./PluginRegistry.ts"
 import { pluginScope, PluginStore, type StoreScope } from "./PluginStore.ts"
+import { PluginSettings } from "./PluginSettings.ts"
+import type { ReadOnlyStore } from "./PluginContext.ts"
 
 /** What a context knows about the event it serves. */
 export interface Origin {
@@ -36,6 +44,67 @@ const asJson = (value: unknown) =>
 const nowhere = (what: string): Effect.Effect<never> =>
   Effect.dieMessage(`${what}: this event happened in no group`)
 
+/** `ctx.downloadFile` and `ctx.clientMessage`: Telegram's files and a dialog's client messages. */
+const telegramFiles = (
+  sql: SqlClient.SqlClient,
+  connections: Connections,
+  botApi: BotApi,
+  http: HttpClient.HttpClient
+) => {
+  const download = (connection: string, fileId: string, maxBytes: number | undefined) =>
+    Effect.gen(function* () {
+      const refuse = (reason: string) => new FileDownloadFailed({ fileId, reason })
+      const bot = connection.startsWith("bot:")
+        ? yield* connections.get(ConnectionId.make(connection))
+        : Option.none()
+      if (Option.isNone(bot)) return yield* refuse(`${connection} is not a bot connection`)
+      const token = Redacted.value(bot.value.token)
+      const file = (yield* botApi
+        .call(bot.value, "getFile", { file_id: fileId })
+        .pipe(
+          Effect.mapError((failure) =>
+            refuse(`getFile: ${"description" in failure ? failure.description : failure._tag}`)
+          )
+        )) as { file_path?: string; file_size?: number }
+      if (file.file_path === undefined) return yield* refuse("Telegram gave no file_path")
+      if (maxBytes !== undefined && (file.file_size ?? 0) > maxBytes)
+        return yield* refuse(`the file has ${file.file_size} bytes, more than ${maxBytes}`)
+      const url = `${bot.value.apiRoot.replace(/\/+$/, "")}/file/bot${token}/${file.file_path}`
+      const bytes = yield* http.get(url).pipe(
+        Effect.flatMap((response) =>
+          response.status === 200 ? response.arrayBuffer : Effect.fail(new Error(`HTTP ${response.status}`))
+        ),
+        Effect.scoped,
+        Effect.mapError((error) => refuse(`download: ${error.message.split(token).join("<token>")}`))
+      )
+      if (maxBytes !== undefined && bytes.byteLength > maxBytes)
+        return yield* refuse(`the file has ${bytes.byteLength} bytes, more than ${maxBytes}`)
+      return { bytes: new Uint8Array(bytes), path: file.file_path } satisfies DownloadedFile
+    })
+
+  const clientMessage = (dialog: { connection: string; peerId: number; messageId: number }) =>
+    Effect.gen(function* () {
+      const [received] = yield* sql<{ message: Message }>`
+        select payload -> 'message' as message from inbox
+        where connection_id = ${dialog.connection}
+          and payload -> 'message' -> 'chat' ->> 'id' = ${String(dialog.peerId)}
+          and payload -> 'message' ->> 'message_id' = ${String(dialog.messageId)}
+        order by update_id desc limit 1`
+      if (received === undefined) return Option.none<ClientMessage>()
+      const [copy] = yield* sql<{ message_id: string }>`
+        select message_id from message_map
+        where connection_id = ${dialog.connection} and source_chat_id = ${dialog.peerId}
+          and source_message_id = ${dialog.messageId}
+        order by outbox_id desc limit 1`
+      return Option.some<ClientMessage>({
+        message: received.message,
+        copyId: copy === undefined ? undefined : Number(copy.message_id)
+      })
+    }).pipe(Effect.orDie)
+
+  return { download, clientMessage } as const
+}
+
 /**
  * Builds the context handlers receive. With a `buffer`, what the context decides is collected
  * there, to be committed with the delivery; without one (a plugin's `start`), it is written at once.
@@ -47,6 +116,39 @@ export class PluginContexts extends Effect.Service<PluginContexts>()("app/Plugin
     const chats = yield* ChatConnections
     const admins = yield* ChatAdmins
     const http = yield* HttpClient.HttpClient
+    const files = telegramFiles(yield* SqlClient.SqlClient, yield* Connections, yield* BotApi, http)
+    const settings = yield* PluginSettings
+
+    // `ctx.storage.read`: whether `plugin` is installed and enabled in the group or one of its topics.
+    const enabledIn = (plugin: string, chatId: number) =>
+      Effect.gen(function* () {
+        const effective = yield* Effect.option(settings.effective(plugin, { chatId }))
+        if (Option.isNone(effective)) return false
+        if (effective.value.enabled) return true
+        const rows = yield* settings.inGroup(chatId)
+        return rows.some((row) => row.plugin === plugin && row.threadId !== 0 && row.enabled === true)
+      })
+    const readOnly = (plugin: string, scope: StoreScope): ReadOnlyStore => {
+      const ifEnabled = <A, E>(none: A, read: () => Effect.Effect<A, E>) =>
+        Effect.flatMap(enabledIn(plugin, scope.chatId), (enabled) =>
+          enabled ? read() : Effect.succeed(none)
+        )
+      const get = (key: string, schema?: Schema.Schema<unknown, unknown>) =>
+        ifEnabled(Option.none<unknown>(), () =>
+          schema === undefined
+            ? store.get(plugin, scope, key)
+            : Effect.flatMap(store.get(plugin, scope, key), (found) =>
+                Option.isNone(found)
+                  ? Effect.succeedNone
+                  : Effect.map(Schema.decodeUnknown(schema)(found.value), Option.some)
+              )
+        )
+      return {
+        get: get as ReadOnlyStore["get"],
+        entries: () => ifEnabled([], () => store.entries(plugin, scope)),
+        search: (query, options) => ifEnabled([], () => store.search(plugin, scope, query, options))
+      }
+    }
 
     const make = <Config>(
       loaded: LoadedPlugin,
@@ -118,14 +220,16 @@ export class PluginContexts extends Effect.Service<PluginContexts>()("app/Plugin
                 if (intent._tag === "StateDelete" && sameScope(intent.scope, scope)) all.delete(intent.key)
               }
               return [...all.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            })
+            }),
+          search: (query, options) => store.search(id, scope, query, options)
         }
       }
       const unplaced: Store = {
         get: () => nowhere("storage"),
         set: () => nowhere("storage"),
         delete: () => nowhere("storage"),
-        entries: () => nowhere("storage")
+        entries: () => nowhere("storage"),
+        search: () => nowhere("storage")
       }
       const emitEvent = (emitted: { readonly type: string }) =>
         !emitted.type.startsWith(`${id}.`) || emitted.type.length === id.length + 1
@@ -194,7 +298,10 @@ export class PluginContexts extends Effect.Service<PluginContexts>()("app/Plugin
               ? unplaced
               : storeAt({ chatId: place.chatId, threadId: place.threadId ?? GENERAL }),
           plugin: storeAt(pluginScope),
-          at: (where) => storeAt({ chatId: where.chatId, threadId: where.threadId ?? 0 })
+          at: (where) => storeAt({ chatId: where.chatId, threadId: where.threadId ?? 0 }),
+          read: (other) => ({
+            group: place === undefined ? unplaced : readOnly(other, { chatId: place.chatId, threadId: 0 })
+          })
         },
         timers: {
           set: (name, delay, timerEvent) => decide({ _tag: "TimerSet", name, delay, event: timerEvent }),
@@ -213,11 +320,32 @@ export class PluginContexts extends Effect.Service<PluginContexts>()("app/Plugin
             ? nowhere("isAdmin")
             : Effect.flatMap(connectionFor(chat), (connection) => admins.isAdmin(connection, chat, userId))
         },
-        emit: (emitted) => emitEvent(emitted)
+        emit: (emitted) => emitEvent(emitted),
+        downloadFile: (fileId, options = {}) =>
+          Effect.flatMap(
+            options.connection !== undefined
+              ? Effect.succeed(options.connection)
+              : origin.connection !== undefined
+                ? Effect.succeed(origin.connection)
+                : place === undefined
+                  ? Effect.succeed("")
+                  : chats.forChat(place.chatId),
+            (connection) => files.download(connection, fileId, options.maxBytes)
+          ),
+        clientMessage: (dialog) => files.clientMessage(dialog),
+        sentMessages: (where, limit) => store.sentMessages(id, where.chatId, where.threadId, limit)
       }
     }
 
     return { make } as const
   }),
-  dependencies: [PluginStore.Default, PluginEffects.Default, ChatConnections.Default, ChatAdmins.Default]
+  dependencies: [
+    PluginSettings.Default,
+    PluginStore.Default,
+    PluginEffects.Default,
+    ChatConnections.Default,
+    ChatAdmins.Default,
+    Connections.Default,
+    BotApi.Default
+  ]
 }) {}

@@ -34,8 +34,10 @@ import { PluginJournal, type JournalRow } from "../../src/plugins/PluginJournal.
 import { PluginRegistry, type LoadedPlugin } from "../../src/plugins/PluginRegistry.ts"
 import { PluginRetries } from "../../src/plugins/PluginRetries.ts"
 import { PluginSettings } from "../../src/plugins/PluginSettings.ts"
-import { pluginScope, PluginStore } from "../../src/plugins/PluginStore.ts"
+import { pluginScope, PluginStore, type SearchOptions } from "../../src/plugins/PluginStore.ts"
 import { ChatAdmins } from "../../src/telegram/ChatAdmins.ts"
+import { BotApi } from "../../src/telegram/BotApi.ts"
+import { Connections } from "../../src/telegram/Connections.ts"
 
 export interface HarnessOptions {
   /** The plugin's default configuration, as `plugins.json` would give it. */
@@ -48,12 +50,25 @@ export interface HarnessOptions {
   readonly http?: Layer.Layer<HttpClient.HttpClient>
   /** Delivery settings (timeout, attempts, back-off). */
   readonly host?: Partial<PluginHostConfig["Type"]>
+  /**
+   * The Bot API server of the harness's bot (`harnessBot`, token `harnessToken`), for
+   * `ctx.downloadFile`: a server answering `getFile` and `/file/bot<token>/<path>`. Default: none.
+   */
+  readonly apiRoot?: string
+  /**
+   * Other plugins installed beside it (never delivered to), for `ctx.storage.read`: each on by
+   * default unless `enabled` is false.
+   */
+  readonly neighbours?: ReadonlyArray<{ readonly plugin: AnyPlugin; readonly enabled?: boolean }>
 }
 
 let nextMessageId = 1000
 
 /** The bot connection the harness's events come through. */
 export const harnessBot = "bot:7000000001"
+
+/** The token of `harnessBot`. */
+export const harnessToken = "7000000001:harness"
 
 /** A `group.messagePosted` event: someone (Bob, by default) wrote `text` in a group (or topic). */
 export const groupMessage = (fields: {
@@ -126,7 +141,8 @@ const actorKeyOf = (plugin: string, event: PluginEvent) => {
   const namespace = event.type.slice(0, event.type.indexOf("."))
   if (event.type === "timer.fired" || event.type === "delivery.failed") return pluginKey(plugin)
   if (!actorKinds.has(namespace)) return pluginKey(namespace)
-  return "chatId" in event ? `group:${event.chatId}` : `connection:${event.connection}`
+  if ("chatId" in event) return `group:${event.chatId}`
+  return "connection" in event ? `connection:${event.connection}` : pluginKey(namespace)
 }
 
 const harnessLayer = (loaded: LoadedPlugin, options: HarnessOptions) => {
@@ -148,13 +164,25 @@ const harnessLayer = (loaded: LoadedPlugin, options: HarnessOptions) => {
     ChatConnections.Default,
     PluginCommands.Default,
     AdminsLive,
+    Connections.Default,
+    BotApi.Default,
     options.http ?? FetchHttpClient.layer
   )
   return PluginDelivery.DefaultWithoutDependencies.pipe(
     Layer.provideMerge(PluginDispatch.DefaultWithoutDependencies),
     Layer.provideMerge(PluginContexts.DefaultWithoutDependencies),
     Layer.provideMerge(Support),
-    Layer.provide(PluginRegistry.layer([loaded])),
+    Layer.provide(
+      PluginRegistry.layer([
+        loaded,
+        ...(options.neighbours ?? []).map((other): LoadedPlugin => ({
+          plugin: other.plugin,
+          defaults: {},
+          enabled: other.enabled ?? true,
+          system: false
+        }))
+      ])
+    ),
     Layer.provide(Layer.succeed(PluginHostConfig, { ...PluginHostConfig.defaultValue(), ...options.host }))
   )
 }
@@ -184,6 +212,7 @@ export const makeHarness = (plugin: AnyPlugin, options: HarnessOptions = {}) =>
     yield* sql`
       insert into connection (id, kind, token, api_root)
       values (${harnessBot}, 'bot', '7000000001:harness', 'http://127.0.0.1:9') on conflict do nothing`
+    yield* sql`update connection set api_root = ${options.apiRoot ?? "http://127.0.0.1:9"} where id = ${harnessBot}`
     const [since] = yield* sql<{ outbox: string; mail: string; journal: string }>`
       select (select coalesce(max(id), 0) from outbox) as outbox, (select coalesce(max(id), 0) from actor_mail) as mail,
         (select coalesce(max(seq), 0) from journal) as journal`
@@ -263,6 +292,28 @@ export const makeHarness = (plugin: AnyPlugin, options: HarnessOptions = {}) =>
       Effect.orDie
     )
 
+    /**
+     * Plays Telegram for the plugin's queued `sendMessage` calls: marks them sent, each with a new
+     * message id (from 50000 up), as the Sender would, so `ctx.sentMessages` finds them; answers the ids.
+     */
+    const sendQueued = sql<{ message_id: string }>`
+      update outbox set status = 'sent', sent_at = now(),
+        result = jsonb_build_object('message_id', 50000 + id, 'chat', jsonb_build_object('id', chat_id))
+      where actor_key = ${key} and id > ${since!.outbox} and status = 'pending' and method = 'sendMessage'
+      returning (50000 + id)::text as message_id`.pipe(
+      Effect.map((rows) => rows.map((row) => Number(row.message_id)).sort((a, b) => a - b)),
+      Effect.orDie
+    )
+
+    /** Full-text search of the plugin's values in a group, a topic or (no place) its own, as `Store.search`. */
+    const search = (place: Place | undefined, query: string, searchOptions?: SearchOptions) =>
+      store.search(
+        plugin.id,
+        place === undefined ? pluginScope : { chatId: place.chatId, threadId: place.threadId ?? 0 },
+        query,
+        searchOptions
+      )
+
     return {
       deliver,
       fire,
@@ -271,6 +322,8 @@ export const makeHarness = (plugin: AnyPlugin, options: HarnessOptions = {}) =>
       timers,
       mail,
       emitted,
+      sendQueued,
+      search,
       settings: Context.get(context, PluginSettings),
       retries
     } as const
