@@ -1,13 +1,23 @@
 import { assign, emit, enqueueActions, setup } from "xstate"
 import { authorOf, buttonFields, commandOf, GENERAL, postedFields } from "./group.messages.ts"
 import type { AdminEntry, GroupContext, GroupEmitted, GroupEvent, TopicEntry } from "./group.types.ts"
+import {
+  askedTopic,
+  createCall,
+  createsTopic,
+  madeTopic,
+  refusedName,
+  refusedTopic
+} from "./group.workspace.ts"
 
 export type { Author, ButtonFields, CommandFields, PostedFields } from "./group.messages.ts"
 export type {
   AdminEntry,
+  CreateTopic,
   GroupContext,
   GroupEmitted,
   GroupEvent,
+  PendingTopic,
   SetTopicKind,
   TopicEntry,
   TopicKind
@@ -51,12 +61,20 @@ export const groupMachine = setup({
   }
 }).createMachine({
   id: "group",
-  context: ({ input }) => ({ chatId: chatIdOf(input.key), topics: {}, admins: {}, adminsLearnedAt: null }),
+  context: ({ input }) => ({
+    chatId: chatIdOf(input.key),
+    topics: {},
+    admins: {},
+    adminsLearnedAt: null,
+    pending: {}
+  }),
   initial: "tracking",
   states: {
     tracking: {
       on: {
         "topic.created": {
+          // Telegram's service message for a topic the group registered from the creation's answer.
+          guard: ({ context, event }) => topicOf(context, event.threadId)?.name !== event.name,
           actions: [
             assign(({ context, event }) =>
               withTopic(context, {
@@ -137,6 +155,34 @@ export const groupMachine = setup({
               kind: event.kind
             }))
           ]
+        },
+        "group.createTopic": {
+          guard: ({ context, event }) => createsTopic(context, event),
+          actions: [
+            assign(({ context, event }) => askedTopic(context, event)),
+            emit(({ context, event }) => createCall(context, event))
+          ]
+        },
+        "group.topicMade": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const made = madeTopic(context, event)
+            enqueue.assign(made.context)
+            for (const fact of made.emitted) enqueue.emit(fact)
+          })
+        },
+        "delivery.failed": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const name = refusedName(context, event)
+            if (name === undefined) return
+            enqueue.assign(refusedTopic(context, name))
+            enqueue.emit({
+              type: "group.topicCreationFailed",
+              chatId: context.chatId,
+              kind: context.pending[name]?.kind ?? "unknown",
+              name,
+              description: event.description
+            })
+          })
         },
         "message.received": {
           actions: enqueueActions(({ context, event, enqueue }) => {

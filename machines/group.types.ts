@@ -9,6 +9,7 @@ import type {
   TopicEdited,
   TopicReopened
 } from "../src/domain/Events.ts"
+import type { OutboxSend } from "../src/domain/Reserved.ts"
 import type { Author, ButtonFields, CommandFields, PostedFields } from "./group.messages.ts"
 
 /**
@@ -50,6 +51,53 @@ export interface GroupContext {
   readonly admins: Readonly<Record<string, AdminEntry>>
   /** When the admin cache last changed (ms since epoch); `null` before any `member.changed`. */
   readonly adminsLearnedAt: number | null
+  /** Topics asked of Telegram (`group.createTopic`) and not yet created, by name. */
+  readonly pending: Readonly<Record<string, PendingTopic>>
+}
+
+/** A topic the group actor asked Telegram to create, waiting for Telegram's answer. */
+export interface PendingTopic {
+  /** The kind it gets once made; `unknown` when none was asked for. */
+  readonly kind: TopicKind
+  /** The connection (bot) that asked. */
+  readonly connection: string
+}
+
+/**
+ * Command: create a topic named `name` through `connection`, unless the group is creating one of
+ * that name already; with a `kind`, also unless the group has a topic of that kind. Telegram sends
+ * no update for a bot's own topic: the group registers it from Telegram's answer
+ * (`group.topicRegistered`, then `group.topicKindSet` for a kind). The request is kept in the
+ * snapshot, so an answer after a restart still lands.
+ */
+export interface CreateTopic {
+  readonly type: "group.createTopic"
+  readonly connection: string
+  readonly name: string
+  /** The kind the topic gets; none (`unknown`) by default. */
+  readonly kind?: TopicKind
+  /** One of the colours Telegram allows for topic icons. */
+  readonly iconColor?: number
+  readonly iconCustomEmojiId?: string
+}
+
+/**
+ * Telegram's answer to a `createForumTopic` Backline made in this group (mailed back, `replyAs`):
+ * the group's own, or another part's (the HTTP API's). A topic the group does not know yet is
+ * registered; a pending one of that name gets its kind.
+ */
+export interface TopicMade {
+  readonly type: "group.topicMade"
+  readonly result: { readonly message_thread_id: number; readonly name: string }
+}
+
+/** A call of the group actor that Telegram refused (mailed back). */
+export interface GroupDeliveryFailed {
+  readonly type: "delivery.failed"
+  readonly method: string
+  readonly code: number
+  readonly description: string
+  readonly params?: Readonly<Record<string, unknown>>
 }
 
 /** Command: give a topic its kind (registers the topic if the group has not seen it created). */
@@ -69,9 +117,13 @@ export type GroupEvent =
   | MessageEdited
   | CallbackPressed
   | SetTopicKind
+  | CreateTopic
+  | TopicMade
+  | GroupDeliveryFailed
 
-/** Facts the group actor emits (journalled for plugins). */
+/** Facts the group actor emits (journalled for plugins), and its Bot API calls (`outbox.send`). */
 export type GroupEmitted =
+  | OutboxSend
   | {
       readonly type: "group.topicRegistered"
       readonly chatId: number
@@ -90,6 +142,14 @@ export type GroupEmitted =
       readonly chatId: number
       readonly threadId: number
       readonly kind: TopicKind
+    }
+  /** Telegram refused to create a topic the group asked for (`group.createTopic`). */
+  | {
+      readonly type: "group.topicCreationFailed"
+      readonly chatId: number
+      readonly kind: TopicKind
+      readonly name: string
+      readonly description: string
     }
   | { readonly type: "group.topicClosed"; readonly chatId: number; readonly threadId: number }
   | { readonly type: "group.topicReopened"; readonly chatId: number; readonly threadId: number }

@@ -10,9 +10,11 @@ export type {
   Author,
   ButtonFields,
   CommandFields,
+  CreateTopic,
   GroupContext,
   GroupEmitted,
   GroupEvent,
+  PendingTopic,
   PostedFields,
   TopicEntry,
   TopicKind
@@ -51,17 +53,33 @@ export interface MachineEntry {
   readonly migrate?: (snapshot: unknown, from: number) => unknown
 }
 
+/** Lifts a group snapshot of version 1 (no topics being created) to version 2. */
+const migrateGroup = (snapshot: unknown, from: number): unknown => {
+  if (from !== 1 || typeof snapshot !== "object" || snapshot === null) return undefined
+  const state = snapshot as { readonly context?: object }
+  return { ...state, context: { ...state.context, pending: {} } }
+}
+
+/** Lifts a dialog snapshot of version 1 (no answers sent by `dialog.answer` pending) to version 2. */
+const migrateDialog = (snapshot: unknown, from: number): unknown => {
+  if (from !== 1 || typeof snapshot !== "object" || snapshot === null) return undefined
+  const state = snapshot as { readonly context?: object }
+  return { ...state, context: { ...state.context, answering: [] } }
+}
+
 /**
  * Every actor kind, by the `<kind>` that starts its key (`group:-1001234567890`,
  * `connection:bot:7000000001`).
  *
  * @example
- * const { machine, version } = machines.group // groupMachine, 1
+ * const { machine, version } = machines.group // groupMachine, 2
  */
 export const machines = {
-  group: { machine: groupMachine, version: 1 },
+  // v2 added `pending` (topics asked of Telegram by `group.createTopic`); a v1 snapshot has none.
+  group: { machine: groupMachine, version: 2, migrate: migrateGroup },
   connection: { machine: connectionMachine, version: 1 },
-  dialog: { machine: dialogMachine, version: 1 }
+  // v2 added `answering` (answers of `dialog.answer` being posted in the topic).
+  dialog: { machine: dialogMachine, version: 2, migrate: migrateDialog }
 } as const satisfies Readonly<Record<string, MachineEntry>>
 
 /** A registry of machines by kind (`machines`, or another one in tests). */
@@ -88,9 +106,9 @@ export type EmittedBy<K extends ActorKind> = Exclude<EmittedFrom<(typeof machine
 
 /** Events each kind accepts that are orders, not facts from Telegram: what plugins may send. */
 interface Commands {
-  group: Extract<EventFromLogic<typeof groupMachine>, { type: "group.setTopicKind" }>
+  group: Extract<EventFromLogic<typeof groupMachine>, { type: "group.setTopicKind" | "group.createTopic" }>
   connection: Extract<EventFromLogic<typeof connectionMachine>, { type: "connection.start" }>
-  dialog: Extract<EventFromLogic<typeof dialogMachine>, { type: "dialog.open" }>
+  dialog: Extract<EventFromLogic<typeof dialogMachine>, { type: "dialog.open" | "dialog.answer" }>
 }
 
 /**
@@ -99,5 +117,7 @@ interface Commands {
  * @example
  * const command: CommandFor<"group"> = { type: "group.setTopicKind", threadId: 42, kind: "announcements" }
  * yield* host.deliver(`group:${chatId}`, command, `plugin:announcements/${requestId}`)
+ * // A plugin answering a client for the team (a dialog's id is `<connection>:<peerId>`):
+ * yield* ctx.send("dialog", `${connection}:${peerId}`, { type: "dialog.answer", text, by: operator })
  */
 export type CommandFor<K extends ActorKind> = Commands[K]

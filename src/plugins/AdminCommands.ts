@@ -26,6 +26,8 @@ import { definePlugin, type CommandIssued, type PluginContext } from "./definePl
 import { PluginRegistry, type LoadedPlugin } from "./PluginRegistry.ts"
 import { PluginRetries } from "./PluginRetries.ts"
 import { PluginSettings } from "./PluginSettings.ts"
+// The events it emits for the system notices in General (`plugin-admin.changed`).
+import type {} from "../workspace/NoticeEvents.ts"
 
 type Context = PluginContext<unknown>
 
@@ -76,6 +78,14 @@ export const makeAdminPlugin = (plugins: ReadonlyArray<LoadedPlugin>) =>
           return withPlugin(request.plugin, ctx, (loaded) =>
             Effect.gen(function* () {
               yield* settings.setEnabled(request.plugin, request.here ? here : group, request.enabled, by)
+              yield* ctx.emit({
+                type: "plugin-admin.changed",
+                ...here,
+                plugin: request.plugin,
+                change: request.enabled ? "enabled" : "disabled",
+                here: request.here,
+                by: by ?? null
+              })
               const inForce = yield* settings.resolve(loaded, here)
               yield* ctx.reply(switchReply(request.plugin, request.enabled, request.here, inForce))
             }).pipe(Effect.orDie)
@@ -89,6 +99,17 @@ export const makeAdminPlugin = (plugins: ReadonlyArray<LoadedPlugin>) =>
         case "SetConfig":
           return withPlugin(request.plugin, ctx, (loaded) =>
             settings.setConfigText(request.plugin, group, request.key, request.value, by).pipe(
+              Effect.zipRight(
+                ctx.emit({
+                  type: "plugin-admin.changed",
+                  ...here,
+                  plugin: request.plugin,
+                  change: "configured",
+                  here: false,
+                  key: request.key,
+                  by: by ?? null
+                })
+              ),
               Effect.zipRight(settings.resolve(loaded, group)),
               Effect.flatMap((inGroup) => {
                 const decoded = Either.getOrUndefined(inGroup.decoded) as Record<string, unknown> | undefined

@@ -1,5 +1,9 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { journalChannel } from "../actors/Timers.ts"
+import { noticesPluginId } from "../workspace/NoticeEvents.ts"
+import { adminPluginId } from "./AdminCommandParse.ts"
+import { pluginKey } from "./PluginEffects.ts"
 import type { JournalRow, Position } from "./PluginJournal.ts"
 
 /** A delivery that failed, or waits behind one of the same actor: retried until it succeeds or dies. */
@@ -57,6 +61,26 @@ export class PluginRetries extends Effect.Service<PluginRetries>()("app/PluginRe
     const columns = sql`id, plugin_id, actor_key, txid::text as txid, seq, attempts, not_before, error`
 
     /**
+     * Journals `plugin-admin.deadLettered` for a delivery given up on, so the system notices post it
+     * in General (not for the notices' own: a failing notice must not feed itself).
+     */
+    const announceDead = (plugin: string, seq: number, attempts: number, error: string) =>
+      plugin === noticesPluginId
+        ? Effect.void
+        : sql`
+            insert into journal (actor_key, cause, ordinal, type, event)
+            select ${pluginKey(adminPluginId)}, ${`dead:${plugin}/${seq}/${attempts}`}, 0, 'plugin-admin.deadLettered',
+              jsonb_build_object('type', 'plugin-admin.deadLettered', 'plugin', ${plugin}::text,
+                'eventType', coalesce(j.type, '(gone from the journal)'), 'attempts', ${attempts}::int,
+                'error', ${error}::text, 'groupId', coalesce((j.event->>'chatId')::bigint, (j.event->>'chat_id')::bigint,
+                  case when j.actor_key like 'group:%' then substring(j.actor_key from 7)::bigint end))
+            from (select 1) as one left join journal j on j.seq = ${seq}
+            on conflict do nothing`.pipe(
+            Effect.zipRight(sql`select pg_notify(${journalChannel}, ${pluginKey(adminPluginId)})`),
+            Effect.asVoid
+          )
+
+    /**
      * Parks `row` (inside the delivery's transaction): `attempts` 0 for a row only waiting its turn,
      * `dead` for a row that failed its last attempt.
      */
@@ -72,7 +96,10 @@ export class PluginRetries extends Effect.Service<PluginRetries>()("app/PluginRe
         insert into plugin_delivery (plugin_id, actor_key, txid, seq, attempts, error, not_before, status)
         values (${plugin}, ${row.actorKey}, ${row.txid}::xid8, ${row.seq}, ${attempts}, ${error}, ${notBefore},
           ${dead ? "dead" : "pending"})
-        on conflict (plugin_id, seq) do nothing`.pipe(Effect.asVoid)
+        on conflict (plugin_id, seq) do nothing`.pipe(
+        Effect.zipRight(dead ? announceDead(plugin, row.seq, attempts, error ?? "") : Effect.void),
+        Effect.asVoid
+      )
 
     /** Whether the plugin holds rows of `actorKey` back (its next row must be parked behind them). */
     const holds = (plugin: string, actorKey: string) =>
@@ -101,7 +128,16 @@ export class PluginRetries extends Effect.Service<PluginRetries>()("app/PluginRe
       sql`
         update plugin_delivery set attempts = ${attempts}, error = ${error}, not_before = ${notBefore},
           status = ${dead ? "dead" : "pending"}, updated_at = now()
-        where id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
+        where id = ${id} returning plugin_id, seq`.pipe(
+        Effect.flatMap((rows) => {
+          const row = rows[0] as { plugin_id: string; seq: string } | undefined
+          return dead && row !== undefined
+            ? announceDead(row.plugin_id, Number(row.seq), attempts, error)
+            : Effect.void
+        }),
+        Effect.asVoid,
+        Effect.orDie
+      )
 
     /**
      * The plugin's dead deliveries, newest first: what `/plugin errors <id>` lists. With `chatId`,

@@ -8,7 +8,7 @@ import type {
 } from "../../src/domain/Events.ts"
 import { ChatId, ConnectionId, TopicId, UserId } from "../../src/domain/Ids.ts"
 import { MessageId, UpdateId } from "../../src/domain/Events.ts"
-import { groupMachine, type EmittedBy, type GroupEvent } from "../../machines/index.ts"
+import { groupMachine, type GroupEmitted, type GroupEvent } from "../../machines/index.ts"
 
 const chat = { id: ChatId.make(-1001), type: "supergroup" as const, title: "Team", is_forum: true }
 const origin = { connection: ConnectionId.make("bot:7"), updateId: UpdateId.make(1) }
@@ -69,7 +69,7 @@ const message = (
 
 const start = () => {
   const actor = createActor(groupMachine, { input: { key: "group:-1001" }, clock: new SimulatedClock() })
-  const emitted: Array<EmittedBy<"group">> = []
+  const emitted: Array<GroupEmitted> = []
   actor.on("*", (event) => emitted.push(event))
   actor.start()
   const send = (event: GroupEvent) => actor.send(event)
