@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto"
+import {
+  HttpIncomingMessage,
+  HttpMiddleware,
+  HttpServerRequest,
+  HttpServerResponse,
+  type HttpApp
+} from "@effect/platform"
+import { Cause, Effect, Option } from "effect"
+
+/** The largest request body the API reads: 1 MB (an event's JSON, a message). */
+export const maxBodyBytes = 1024 * 1024
+
+/** The header every API response carries: the caller's own (if sane) or a new id. */
+export const requestIdHeader = "x-request-id"
+
+const idOf = (request: HttpServerRequest.HttpServerRequest) => {
+  const given = request.headers[requestIdHeader]
+  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+}
+
+const json = (status: number, body: Record<string, unknown>) =>
+  HttpServerResponse.unsafeJson(body, { status })
+
+const bodyOf = (response: HttpServerResponse.HttpServerResponse): unknown => {
+  if (response.body._tag !== "Uint8Array") return undefined
+  try {
+    return JSON.parse(new TextDecoder().decode(response.body.body)) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+interface Issue {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly message: string
+}
+
+/** A failure the API's router did not turn into a response, as one: never a 500 for bad input. */
+const fromCause = (cause: Cause.Cause<unknown>, requestId: string) =>
+  Effect.gen(function* () {
+    const error = Cause.squash(cause) as {
+      readonly _tag?: string
+      readonly reason?: string
+      readonly description?: string
+    }
+    if (error._tag === "RouteNotFound") return json(404, { _tag: "NotFound", error: "no such endpoint" })
+    if (error._tag === "RequestError" && error.reason === "Decode") {
+      const tooLarge = /max|exceed|large/i.test(error.description ?? "")
+      return tooLarge
+        ? json(413, { _tag: "PayloadTooLarge", error: `the body is larger than ${maxBodyBytes} bytes` })
+        : json(400, { _tag: "BadRequest", error: "the body is not valid JSON (or multipart)", field: "body" })
+    }
+    if (error._tag === "RequestError")
+      return json(400, { _tag: "BadRequest", error: "the request could not be read" })
+    if (Cause.isInterruptedOnly(cause))
+      return json(499, { _tag: "Interrupted", error: "the request was interrupted" })
+    yield* Effect.logError("api: request failed", cause).pipe(Effect.annotateLogs({ requestId }))
+    return json(500, { _tag: "InternalError", error: "internal error", requestId })
+  })
+
+/**
+ * Normalises what the API answers: a 4xx is always a JSON error with an `error` line (a schema
+ * error names the field: `field` and `error: "text: Expected string"`), a 429 carries
+ * `Retry-After`, every response `X-Request-Id`. Bodies over 1 MB are refused with 413 before they
+ * are read, bodies that are not JSON with 415. The platform's request log is off here (its line holds the query string, where a
+ * calendar app's token may be); a line without the query is logged instead.
+ */
+export const apiGuard = <E, R>(app: HttpApp.Default<E, R>) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const requestId = idOf(request)
+    const length = Number(request.headers["content-length"] ?? "0")
+    const type = (request.headers["content-type"] ?? "application/json").toLowerCase()
+    const hasBody = !["GET", "HEAD", "OPTIONS", "DELETE"].includes(request.method)
+    let response =
+      Number.isFinite(length) && length > maxBodyBytes
+        ? json(413, { _tag: "PayloadTooLarge", error: `the body is larger than ${maxBodyBytes} bytes` })
+        : hasBody && !type.includes("json")
+          ? json(415, {
+              _tag: "UnsupportedMediaType",
+              error: "the body must be JSON (Content-Type: application/json)",
+              field: "content-type"
+            })
+          : yield* app.pipe(
+              HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+              Effect.catchAllCause((cause) => fromCause(cause, requestId))
+            )
+    if (response.status >= 400 && response.status < 500) {
+      const body = bodyOf(response) as Record<string, unknown> | undefined
+      if (body === undefined || typeof body !== "object" || body === null)
+        response = json(response.status, { _tag: "Error", error: `request refused (${response.status})` })
+      else if (body["_tag"] === "HttpApiDecodeError") {
+        const issues = (body["issues"] ?? []) as ReadonlyArray<Issue>
+        const first = issues[0]
+        const field = first?.path.map(String).join(".") ?? ""
+        response = json(400, {
+          _tag: "BadRequest",
+          error:
+            first === undefined
+              ? String(body["message"])
+              : `${field === "" ? "request" : field}: ${first.message}`,
+          field,
+          issues
+        })
+      } else if (response.status === 429 && typeof body["retryAfter"] === "number")
+        response = HttpServerResponse.setHeader(response, "retry-after", String(body["retryAfter"]))
+    }
+    response = HttpServerResponse.setHeader(response, requestIdHeader, requestId)
+    const path = request.url.split("?")[0] ?? ""
+    yield* Effect.logDebug(`api: ${request.method} ${path} ${response.status}`).pipe(
+      Effect.annotateLogs({ requestId })
+    )
+    return response
+  }).pipe(HttpMiddleware.withLoggerDisabled)
