@@ -58,7 +58,9 @@ export class BotApi {
     private readonly world: World,
     private readonly limiter: RateLimiter,
     private readonly faults: Faults,
-    private readonly startWebhook: (botId: number) => void
+    private readonly startWebhook: (botId: number) => void,
+    /** Told of every call that succeeded, for the sandbox's event stream. */
+    private readonly succeeded: (method: string, params: Params) => void = () => {}
   ) {}
 
   /**
@@ -104,6 +106,7 @@ export class BotApi {
         },
         startWebhook: this.startWebhook
       })
+      this.succeeded(methodName, params)
       return { kind: "answer", status: 200, body: { ok: true, result } }
     } catch (error) {
       if (error instanceof BotApiError) return failure(error)

@@ -17,6 +17,7 @@ type Route = (
 // answers 4xx naming the field; the types there describe valid input.
 const routes: ReadonlyArray<[string, RegExp, Route]> = [
   ["POST", /^\/users$/, (s, _, b) => s.createUser(b as never)],
+  ["GET", /^\/users$/, (s) => s.people()],
   ["POST", /^\/bots$/, (s, _, b) => s.createBot(b as never)],
   ["POST", /^\/chats$/, (s, _, b) => s.createChat(b as never)],
   ["POST", /^\/chats\/(-?\d+)\/members$/, (s, m, b) => (s.setMember(Number(m[1]), b as never), { ok: true })],

@@ -10,6 +10,7 @@ import {
   type TopicView,
   type UserMessage
 } from "./ControlInput.ts"
+import { SandboxEvents, type SandboxEvent } from "./Events.ts"
 import { Faults, type FaultSpec } from "./Faults.ts"
 import { createTopic, deleteTopic, listTopics, setTopicClosed } from "./Forum.ts"
 import { defaultLimits, RateLimiter, type LimitsConfig } from "./Limits.ts"
@@ -36,6 +37,8 @@ export class Sandbox {
   readonly world: World
   readonly limiter: RateLimiter
   readonly faults = new Faults()
+  /** What changes, as it changes: the control API's `GET /events` stream reads it. */
+  readonly events = new SandboxEvents()
   readonly api: BotApi
   private readonly webhooks: Webhooks
 
@@ -51,11 +54,47 @@ export class Sandbox {
         await this.api.call(token, method, new Params(fields))
       }
     )
-    this.api = new BotApi(this.world, this.limiter, this.faults, (botId) => this.webhooks.start(botId))
+    this.api = new BotApi(
+      this.world,
+      this.limiter,
+      this.faults,
+      (botId) => this.webhooks.start(botId),
+      (method, params) => this.events.botCall(method, params.raw("chat_id"))
+    )
+    this.world.onStored((chat, message) => {
+      if (this.events.size === 0) return
+      this.events.emit({
+        type: "message",
+        chat_id: chat.id,
+        message_id: message.id,
+        ...(message.threadId !== undefined ? { message_thread_id: message.threadId } : {})
+      })
+    })
+  }
+
+  /** Tells the event stream of a person's action in `chatId` (named from `from`'s side). */
+  private changed(type: SandboxEvent["type"], from: number, chatId: number, messageId?: number): void {
+    if (this.events.size === 0) return
+    let chat: number | undefined
+    try {
+      chat = chatOfUser(this.world, from, chatId).id
+    } catch {
+      chat = undefined
+    }
+    this.events.emit({
+      type,
+      ...(chat !== undefined ? { chat_id: chat } : {}),
+      ...(messageId !== undefined ? { message_id: messageId } : {})
+    })
   }
 
   createUser(input: NewUser): User {
     return toUser(this.world.createUser(input))
+  }
+
+  /** Every person (not bot) in the sandbox, in order of creation. */
+  people(): Array<User> {
+    return [...this.world.users.values()].filter((user) => !user.is_bot).map(toUser)
   }
 
   createBot(input: NewBot): { user: User; token: string } {
@@ -85,6 +124,7 @@ export class Sandbox {
       by,
       input.status === "administrator" ? fullRightsIn(chat.type) : undefined
     )
+    this.events.emit({ type: "member", chat_id: chat.id })
   }
 
   /** A user writes: a private message to a bot (`chat_id` is the bot's id) or a group message. */
@@ -94,27 +134,34 @@ export class Sandbox {
 
   /** A user edits their message's text or caption, or as a channel admin allowed to, a channel post. */
   edit(input: Parameters<typeof editMessage>[1]): Message {
-    return editMessage(this.world, input)
+    const edited = editMessage(this.world, input)
+    this.changed("edit", input.from, input.chat_id, input.message_id)
+    return edited
   }
 
   /** A user sets their reactions on a message (emoji strings or ReactionType objects). */
   react(input: Parameters<typeof reactTo>[1]): void {
     reactTo(this.world, input)
+    this.changed("reaction", input.from, input.chat_id, input.message_id)
   }
 
   /** A user deletes a message (their own, or any as an admin). */
   deleteMessage(input: Parameters<typeof deleteMessage>[1]): void {
     deleteMessage(this.world, input)
+    this.changed("deletion", input.from, input.chat_id, input.message_id)
   }
 
   /** A user presses an inline button; the bot that sent the message gets `callback_query`. */
   pressButton(input: Parameters<typeof pressButton>[1]): { callback_query_id: string } {
-    return pressButton(this.world, input)
+    const pressed = pressButton(this.world, input)
+    this.changed("callback", input.from, input.chat_id, input.message_id)
+    return pressed
   }
 
   /** A user blocks (or unblocks) a bot; the bot gets `my_chat_member`, and 403 when it writes. */
   block(input: Parameters<typeof block>[1]): void {
     block(this.world, input)
+    this.changed("member", input.user, input.bot)
   }
 
   /** How the bot answered a button press, if it did. */
@@ -129,7 +176,9 @@ export class Sandbox {
     const from = userOf(this.world, "from", input.from)
     const chat = chatOfUser(this.world, from.id, chatId)
     if (typeof input.name !== "string") throw invalidField("name", "is required")
-    return topicView(createTopic(this.world, chat, from.id, input.name, input.icon_color))
+    const topic = topicView(createTopic(this.world, chat, from.id, input.name, input.icon_color))
+    this.events.emit({ type: "topic", chat_id: chat.id, message_thread_id: topic.message_thread_id })
+    return topic
   }
 
   topicAction(chatId: number, threadId: number, action: "delete" | "close" | "reopen", from?: number): void {
@@ -143,6 +192,7 @@ export class Sandbox {
         : userOf(this.world, "from", from).id
     if (action === "delete") deleteTopic(this.world, chat, actor, topic.threadId)
     else setTopicClosed(this.world, chat, actor, topic.threadId, action === "close")
+    this.events.emit({ type: "topic", chat_id: chat.id, message_thread_id: topic.threadId })
   }
 
   /** Messages `as` sees in the chat (for a private chat with a bot, `chatId` is the bot's id), oldest first. */

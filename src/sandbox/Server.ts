@@ -115,6 +115,21 @@ export const sandboxHandler = (sandbox: Sandbox): SandboxHandler => {
     json(res, result.status, result.body)
   }
 
+  // Server-sent events: one `data:` line of JSON per SandboxEvent, a comment every 15 s so proxies
+  // and clients keep the connection; it ends when the client goes or the sandbox closes.
+  const events = (res: ServerResponse) => {
+    res.writeHead(200, ["content-type", "text/event-stream", "cache-control", "no-cache"])
+    res.write(": sandbox events\n\n")
+    const stop = sandbox.events.subscribe((event) => res.write(`data: ${JSON.stringify(event)}\n\n`))
+    const beat = setInterval(() => res.write(": ping\n\n"), 15_000)
+    held.add(res)
+    res.on("close", () => {
+      stop()
+      clearInterval(beat)
+      held.delete(res)
+    })
+  }
+
   // Synchronous routing; only the Bot API and control API branches are async (they read a body).
   const handle = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
     const { path, query } = target(req.url ?? "/")
@@ -122,6 +137,7 @@ export const sandboxHandler = (sandbox: Sandbox): SandboxHandler => {
     if (bot !== null) return botApi(req, res, query, bot[1]!, bot[2]!)
     const file = filePath.exec(path)
     if (file !== null) return download(res, file[1]!, file[2]!)
+    if (path === `${controlPrefix}/events` && req.method === "GET") return events(res)
     if (path.startsWith(`${controlPrefix}/`)) return control(req, res, path, query)
     json(res, 404, { ok: false, error_code: 404, description: "Not Found" })
   }
