@@ -1,5 +1,7 @@
 import { enqueueActions, setup } from "xstate"
+import { answerSteps } from "./dialog.answer.ts"
 import { dialogGuards } from "./dialog.guards.ts"
+import { pluginCommandOf, pluginPressOf } from "./dialog.plugins.ts"
 import { dialogSteps } from "./dialog.steps.ts"
 import { startParamOf } from "./dialog.text.ts"
 import { parseKey, type DialogContext, type DialogEmitted, type DialogEvent } from "./dialog.types.ts"
@@ -20,11 +22,16 @@ const types = {} as {
  * Operators answer in the topic (not commands, `/ ` comments or bots); `/close`, `/hold`, `/wait`
  * and `/info` act on the dialog; AUTOCLOSE closes it after the team's last answer; a closed dialog
  * reopens on the client's next message; a topic deleted by hand is opened anew. Albums, replies,
- * edits and reactions cross in both directions.
+ * edits and reactions cross in both directions. Plugins answer for the team with `dialog.answer`.
  */
 export const dialogMachine = setup({
   types,
-  guards: dialogGuards,
+  guards: {
+    ...dialogGuards,
+    // Last in line, so a refused client message still reaches the top-level `refused`.
+    pluginCommand: ({ context, event }) => pluginCommandOf(context, event) !== undefined,
+    answerGiven: ({ event }) => event.type === "dialog.answer" && event.text.trim() !== ""
+  },
   actions: {
     open: enqueueActions(({ context, event, enqueue }) => dialogSteps.open({ context, event, enqueue })),
     openForTeam: enqueueActions(({ context, event, enqueue }) =>
@@ -80,9 +87,20 @@ export const dialogMachine = setup({
       dialogSteps.relayQuietly({ context, event, enqueue })
     ),
     ban: enqueueActions(({ context, event, enqueue }) => dialogSteps.ban({ context, event, enqueue })),
+    postAnswer: enqueueActions(({ context, event, enqueue }) =>
+      answerSteps.post({ context, event, enqueue })
+    ),
+    copyAnswer: enqueueActions(({ context, event, enqueue }) =>
+      answerSteps.copy({ context, event, enqueue })
+    ),
     noteBlocked: enqueueActions(({ context, event, enqueue }) =>
       dialogSteps.noteBlocked({ context, event, enqueue })
-    )
+    ),
+    tellPlugins: enqueueActions(({ context, event, enqueue }) => {
+      const told =
+        event.type === "callback.pressed" ? pluginPressOf(context, event) : pluginCommandOf(context, event)
+      if (told !== undefined) enqueue.emit(told)
+    })
   }
 }).createMachine({
   id: "dialog",
@@ -101,7 +119,8 @@ export const dialogMachine = setup({
     recent: [],
     mutedUntil: 0,
     answers: [],
-    cardMessageId: null
+    cardMessageId: null,
+    answering: []
   }),
   initial: "new",
   states: {
@@ -147,8 +166,10 @@ export const dialogMachine = setup({
           { guard: "wait", target: ".answered", actions: "markAnswered" },
           { guard: "info", actions: "postCard" },
           { guard: "ban", actions: "ban" },
-          { guard: "answer", target: ".answered", actions: ["relayToClient", "markAnswered"] }
-        ]
+          { guard: "answer", target: ".answered", actions: ["relayToClient", "markAnswered"] },
+          { guard: "pluginCommand", actions: "tellPlugins" }
+        ],
+        "dialog.answer": { guard: "answerGiven", target: ".answered", actions: "postAnswer" }
       }
     },
     closed: {
@@ -158,8 +179,11 @@ export const dialogMachine = setup({
           { guard: "fromClient", target: "open.awaitingTeam", actions: "relayToTopic" },
           { guard: "info", actions: "postCard" },
           { guard: "ban", actions: "ban" },
-          { guard: "answer", actions: "relayToClient" }
-        ]
+          { guard: "answer", actions: "relayToClient" },
+          { guard: "pluginCommand", actions: "tellPlugins" }
+        ],
+        // As an operator's answer here: sent, the dialog stays closed.
+        "dialog.answer": { guard: "answerGiven", actions: "postAnswer" }
       }
     }
   },
@@ -168,8 +192,10 @@ export const dialogMachine = setup({
     "message.edited": { actions: "relayEdit" },
     "dialog.open": { guard: ({ context }) => context.threadId !== null, actions: "pointToTopic" },
     "reaction.changed": { actions: "relayReaction" },
+    "callback.pressed": { actions: "tellPlugins" },
     "dialog.albumDue": { actions: "sendAlbum" },
     "dialog.cardPosted": { actions: "cardPosted" },
+    "dialog.answerPosted": { actions: "copyAnswer" },
     "delivery.failed": [
       { guard: "goneWhileOpening", actions: "waitAlso" },
       { guard: "goneBefore", actions: "copyAgain" },

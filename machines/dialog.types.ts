@@ -1,6 +1,13 @@
 import type { DialogInbox, DialogSettings } from "../src/domain/DialogSettings.ts"
-import type { MessageEdited, MessageReceived, ReactionChanged, TelegramUser } from "../src/domain/Events.ts"
+import type {
+  CallbackPressed,
+  MessageEdited,
+  MessageReceived,
+  ReactionChanged,
+  TelegramUser
+} from "../src/domain/Events.ts"
 import type { OutboxSend, TimerCancel, TimerSet, TopicClaim } from "../src/domain/Reserved.ts"
+import type { Author, ButtonFields, CommandFields, PostedFields } from "./group.messages.ts"
 
 /** Where a dialog stands: who wrote last, on hold, closed; before its topic exists, new or opening. */
 export type DialogStatus = "new" | "opening" | "awaitingTeam" | "answered" | "onHold" | "closed"
@@ -46,6 +53,11 @@ export interface DialogContext {
     readonly mediaGroupId: string
     readonly messageIds: ReadonlyArray<number>
   } | null
+  /**
+   * Answers sent by `dialog.answer` whose record in the topic is being posted, oldest first: who
+   * sent each, matched to the posted message (`dialog.answerPosted`) by its text.
+   */
+  readonly answering: ReadonlyArray<{ readonly by: number; readonly text: string }>
 }
 
 /** What the Router adds to a dialog's message, edit or reaction (see `ForDialog` in src/actors/Routes.ts). */
@@ -61,6 +73,8 @@ export interface Linked {
 export type DialogMessage = MessageReceived & DialogInbox & Linked
 export type DialogEdit = MessageEdited & DialogInbox & Linked
 export type DialogReaction = ReactionChanged & DialogInbox & Linked
+/** A button pressed under a message in the dialog's topic (told to plugins, see dialog.plugins.ts). */
+export type DialogPress = CallbackPressed & DialogInbox
 
 /** Which side a message is relayed to: the client's private chat, or the dialog's topic. */
 export type Side = "client" | "topic"
@@ -98,15 +112,42 @@ export interface CardPosted {
   readonly messageId: number | null
 }
 
+/**
+ * Command (a plugin, e.g. assist's Send): answer the client with `text` as the team does. The
+ * answer is posted in the topic (replying to `replyTo`, or after a note naming `by` and `via`), then
+ * copied to the client like an operator's answer: replies, edits and reactions follow it, the
+ * dialog is answered and `dialog.teamAnswered` is emitted. Ignored before the topic exists.
+ */
+export interface DialogAnswer {
+  readonly type: "dialog.answer"
+  readonly text: string
+  /** Who sent it (the operator who pressed Send, or an assistant bot). */
+  readonly by: Author
+  /** What sent it, shown in the note (`"assist"`); the note says nothing of it when absent. */
+  readonly via?: string
+  /** A message of the topic the answer's record replies to (the plugin's draft): then no note. */
+  readonly replyTo?: number
+}
+
+/** An answer's record in the topic, mailed back for its `sendMessage` (`replyAs`): copied to the client. */
+export interface AnswerPosted {
+  readonly type: "dialog.answerPosted"
+  readonly messageId: number | null
+  readonly result?: { readonly text?: string } | null
+}
+
 export type DialogEvent =
   | DialogMessage
   | DialogEdit
   | DialogReaction
+  | DialogPress
   | TopicOpened
   | DialogDeliveryFailed
   | DialogTimer
   | DialogOpen
   | CardPosted
+  | DialogAnswer
+  | AnswerPosted
 
 export interface DialogRef {
   readonly connection: string
@@ -119,7 +160,13 @@ export interface DialogRef {
 export type DialogEmitted =
   | (DialogRef & { readonly type: "dialog.opened"; readonly client: TelegramUser | null })
   | (DialogRef & { readonly type: "dialog.clientWrote"; readonly messageId: number })
-  | (DialogRef & { readonly type: "dialog.teamAnswered"; readonly messageId: number; readonly by: number })
+  | (DialogRef & {
+      readonly type: "dialog.teamAnswered"
+      readonly messageId: number
+      readonly by: number
+      /** The answer's text, for answers sent by `dialog.answer` (the topic's message is the bot's). */
+      readonly text?: string
+    })
   | (DialogRef & {
       readonly type: "dialog.statusChanged"
       readonly status: DialogStatus
@@ -135,6 +182,9 @@ export type DialogEmitted =
       readonly peerId: number
       readonly until: number
     }
+  /** An operator's command the dialog does not handle, and a button pressed in its topic: for plugins. */
+  | ({ readonly type: "group.commandIssued" } & PostedFields & CommandFields)
+  | ({ readonly type: "group.buttonPressed" } & ButtonFields)
   | OutboxSend
   | TopicClaim
   | TimerSet

@@ -575,4 +575,117 @@ describe("dialog machine", () => {
       )
     ).toEqual(["copyMessage"])
   })
+
+  describe("dialog.answer (a plugin answering for the team)", () => {
+    const assistant = { id: 11, is_bot: false, first_name: "Olga" }
+    const posted = (messageId: number, text: string): DialogEvent => ({
+      type: "dialog.answerPosted",
+      messageId,
+      result: { text }
+    })
+
+    it("is posted in the topic after a note, then copied from there to the client as an operator's answer", () => {
+      const { send, status, actor } = opened()
+      const asked = send({ type: "dialog.answer", text: " It ships today ", by: assistant, via: "assist" })
+      expect(asked.map((event) => [event.type, event["method"] ?? event["name"] ?? null])).toEqual([
+        ["outbox.send", "sendMessage"],
+        ["outbox.send", "sendMessage"],
+        ["timer.set", "autoClose"],
+        ["outbox.send", "editForumTopic"],
+        ["dialog.statusChanged", null]
+      ])
+      expect(asked[0]?.["params"]).toEqual({
+        message_thread_id: 77,
+        text: "✉️ Sent to the client by Olga through assist:"
+      })
+      expect(asked[1]).toMatchObject({
+        chatId: group,
+        params: { message_thread_id: 77, text: "It ships today" },
+        replyAs: "dialog.answerPosted"
+      })
+      expect(asked[3]?.["params"]).toEqual({ message_thread_id: 77, name: "🟢 Alice Smith" })
+      expect(asked[4]).toMatchObject({ status: "answered", by: 11 })
+      expect(status()).toBe("answered")
+      expect(send(posted(90, "It ships today"))).toEqual([
+        {
+          type: "outbox.send",
+          connection: "bot:7",
+          chatId: 42,
+          method: "copyMessage",
+          params: { from_chat_id: group, message_id: 90 },
+          reportFailure: true
+        },
+        {
+          type: "dialog.teamAnswered",
+          connection: "bot:7",
+          peerId: 42,
+          chatId: group,
+          threadId: 77,
+          messageId: 90,
+          by: 11,
+          text: "It ships today"
+        }
+      ])
+      expect(actor.getSnapshot().context.answering).toEqual([])
+      // Kept for sending again by content, like an operator's answer.
+      expect(actor.getSnapshot().context.answers.at(-1)).toEqual({
+        messageId: 90,
+        method: "sendMessage",
+        params: { text: "It ships today" }
+      })
+      // A second mail for the same answer copies nothing more.
+      expect(send(posted(90, "It ships today"))).toEqual([])
+    })
+
+    it("replying to the plugin's message there is no note; each answer keeps its sender", () => {
+      const { send } = opened()
+      const first = send({ type: "dialog.answer", text: "One", by: assistant, replyTo: 55 })
+      expect(calls(first)).toEqual(["sendMessage", "editForumTopic"])
+      expect(first[0]?.["params"]).toEqual({
+        message_thread_id: 77,
+        text: "One",
+        reply_parameters: { message_id: 55, allow_sending_without_reply: true }
+      })
+      send({ type: "dialog.answer", text: "Two", by: { ...assistant, id: 12 }, replyTo: 56 })
+      expect(send(posted(92, "Two")).find((event) => event.type === "dialog.teamAnswered")).toMatchObject({
+        messageId: 92,
+        by: 12
+      })
+      expect(send(posted(91, "One")).find((event) => event.type === "dialog.teamAnswered")).toMatchObject({
+        messageId: 91,
+        by: 11
+      })
+    })
+
+    it("an empty answer, or one before the topic exists, does nothing; a closed dialog stays closed", () => {
+      const dialog = opened()
+      expect(dialog.send({ type: "dialog.answer", text: "  ", by: assistant })).toEqual([])
+      expect(dialog.status()).toBe("awaitingTeam")
+      const early = start()
+      early.send(fromClient(1, "Hello"))
+      expect(early.send({ type: "dialog.answer", text: "Hi", by: assistant })).toEqual([])
+      dialog.send(inTopic(20, "/close"))
+      expect(calls(dialog.send({ type: "dialog.answer", text: "Late", by: assistant }))).toEqual([
+        "sendMessage",
+        "sendMessage"
+      ])
+      expect(dialog.status()).toBe("closed")
+      expect(dialog.actor.getSnapshot().value).toBe("closed")
+    })
+
+    it("a client who blocked the bot: the copy's refusal is noted as for an operator's answer", () => {
+      const { send, actor } = opened()
+      send({ type: "dialog.answer", text: "Hi", by: assistant })
+      send(posted(90, "Hi"))
+      const refused = send({
+        type: "delivery.failed",
+        method: "copyMessage",
+        code: 403,
+        description: "Forbidden: bot was blocked by the user",
+        params: { chat_id: 42, from_chat_id: group, message_id: 90 }
+      })
+      expect(refused.map((event) => event.type)).toEqual(["dialog.clientBlocked", "outbox.send"])
+      expect(actor.getSnapshot().context.blocked).toBe(true)
+    })
+  })
 })
