@@ -12,6 +12,8 @@ import { Outbox } from "../telegram/Outbox.ts"
 import { RateLimiter, RateLimiterConfig, telegramLimits, type RateLimits } from "../telegram/RateLimiter.ts"
 import { AppConfig, type TelegramRateLimits } from "../Config.ts"
 import { makeInboxCommands } from "../inbox/InboxCommands.ts"
+import { WebhooksLive, withWebhookPlugins } from "../webhooks/WebhookPlugins.ts"
+import { makeWorkspacePlugins } from "../workspace/Workspace.ts"
 import { InboxSettings } from "../inbox/InboxSettings.ts"
 import { withAdminCommands } from "../plugins/AdminCommands.ts"
 import { loadManifest } from "../plugins/Manifest.ts"
@@ -23,9 +25,13 @@ import { PluginJournal } from "../plugins/PluginJournal.ts"
 import { loadPlugins } from "../plugins/PluginLoader.ts"
 import type { LoadedPlugin } from "../plugins/PluginRegistry.ts"
 import { demoWorld } from "../sandbox/Demo.ts"
+import { ensurePlaygroundBuilt } from "../playground/Assets.ts"
+import { Playground, PlaygroundRoutes } from "../playground/Playground.ts"
 import { HealthRoutes } from "../http/Health.ts"
 import { displayUrl, HttpLive } from "../http/Http.ts"
 import { MetricsRoutes } from "../http/Metrics.ts"
+import { ApiRoutes } from "../api/ApiRoutes.ts"
+import { makeTokenCommand, TokenCommandLive } from "../api/TokenCommand.ts"
 import { recordStart } from "../sql/Instance.ts"
 import { runMigrations } from "../sql/Migrations.ts"
 import { Connections } from "../telegram/Connections.ts"
@@ -37,10 +43,20 @@ import { acquireSandbox, describeDemo } from "./Sandbox.ts"
 
 // One ActorHost for the whole process: the Router delivers to it and /metrics counts its actors.
 const StartLive = Layer.mergeAll(
-  HttpLive.pipe(Layer.provide(HealthRoutes), Layer.provide(WebhookRoutes), Layer.provide(MetricsRoutes)),
+  HttpLive.pipe(
+    Layer.provide(HealthRoutes),
+    Layer.provide(WebhookRoutes),
+    Layer.provide(MetricsRoutes),
+    Layer.provide(ApiRoutes),
+    Layer.provide(PlaygroundRoutes)
+  ),
   Gateway.Default,
   Connections.Default
-).pipe(Layer.provideMerge(ActorHost.Default), Layer.provideMerge(DatabaseLive))
+).pipe(
+  Layer.provideMerge(ActorHost.Default),
+  Layer.provideMerge(DatabaseLive),
+  Layer.provideMerge(Playground.Default)
+)
 
 /** The RateLimiter's limits for a `TELEGRAM_RATE_LIMITS` setting. */
 export const rateLimitsFor = (setting: TelegramRateLimits): RateLimits =>
@@ -84,10 +100,20 @@ const PluginsLive = (plugins: ReadonlyArray<LoadedPlugin>) =>
     ),
     Layer.provide(
       Layer.unwrapEffect(
-        Effect.map(makeInboxCommands, (inbox) =>
-          withAdminCommands([...plugins, { plugin: inbox, defaults: {}, enabled: true, system: true }])
+        Effect.flatMap(
+          Effect.all([makeInboxCommands, makeWorkspacePlugins(plugins), makeTokenCommand]),
+          ([inbox, workspace, tokenCommand]) =>
+            Effect.map(
+              withWebhookPlugins([
+                ...plugins,
+                { plugin: inbox, defaults: {}, enabled: true, system: true },
+                { plugin: tokenCommand, defaults: {}, enabled: true, system: true },
+                ...workspace
+              ]),
+              withAdminCommands
+            )
         )
-      ).pipe(Layer.provide(InboxSettings.Default))
+      ).pipe(Layer.provide(InboxSettings.Default), Layer.provide(TokenCommandLive))
     ),
     Layer.provide(FetchHttpClient.layer)
   )
@@ -123,6 +149,10 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
       Option.some(demo.group.id)
     )
     yield* (yield* Gateway).serve([bot])
+    // The browser playground shows this world; its page is built by `npm install`, or here if missing.
+    const page = yield* Effect.promise(() => ensurePlaygroundBuilt())
+    if (page === "built") yield* Effect.logInfo("playground: page built into dist/playground")
+    yield* (yield* Playground).attach({ sandbox: sandbox.world, demo })
   } else {
     yield* Effect.logInfo(`telegram: bot token set, Bot API at ${config.telegramApiRoot}`)
     yield* (yield* Gateway).start
@@ -143,10 +173,13 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
   )
   yield* Layer.build(PluginsLive(plugins).pipe(Layer.provide(notifications)))
   yield* Effect.logInfo(`plugins: host running (journal → ${plugins.length} plugin(s))`)
+  yield* Layer.build(WebhooksLive.pipe(Layer.provide(notifications)))
   const url = displayUrl((yield* HttpServer.HttpServer).address)
   yield* Effect.logInfo(
     `Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz, metrics: ${url}/metrics)`
   )
+  if (Option.isNone(config.botToken))
+    yield* Effect.logInfo(`playground: open ${url}/ to be a client and the team at once`)
   yield* Effect.logInfo("press Ctrl-C to stop")
   return yield* Effect.never
 }, Effect.scoped)

@@ -8,6 +8,9 @@ import m0005 from "./migrations/0005_dialogs.ts"
 import m0006 from "./migrations/0006_dialog_settings.ts"
 import m0007 from "./migrations/0007_message_sources.ts"
 import m0008 from "./migrations/0008_outbox_topics.ts"
+import m0009 from "./migrations/0009_plugin_search.ts"
+import m0010 from "./migrations/0010_api.ts"
+import m0011 from "./migrations/0011_webhooks.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -21,7 +24,10 @@ export const migrations = Migrator.fromRecord({
   "0005_dialogs": m0005,
   "0006_dialog_settings": m0006,
   "0007_message_sources": m0007,
-  "0008_outbox_topics": m0008
+  "0008_outbox_topics": m0008,
+  "0009_plugin_search": m0009,
+  "0010_api": m0010,
+  "0011_webhooks": m0011
 })
 
 const migrate = Migrator.make({})
