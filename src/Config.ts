@@ -150,6 +150,13 @@ export const settings = Config.all({
     ),
     (dir) => path.resolve(dir)
   ),
+  pluginsFile: Config.map(
+    withDefault(
+      variable("PLUGINS_FILE", (raw) => Either.right(raw)),
+      "plugins.json"
+    ),
+    (file) => path.resolve(file)
+  ),
   httpHost: withDefault(variable("HTTP_HOST", httpHost), "127.0.0.1"),
   httpPort: withDefault(variable("HTTP_PORT", httpPort), 8080),
   publicUrl: variable("PUBLIC_URL", httpUrl("https://backline.example.com")),

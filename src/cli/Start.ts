@@ -131,7 +131,7 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
       : `data: installed ${instance.installedAt.toISOString()}, start #${instance.starts}`
   )
   yield* Effect.logInfo(
-    `plugins: ${plugins.length} loaded from plugins.json` +
+    `plugins: ${plugins.length} loaded from ${path.relative(process.cwd(), config.pluginsFile)}` +
       (plugins.length === 0 ? "" : ` (${plugins.map((loaded) => loaded.plugin.id).join(", ")})`)
   )
   if (Option.isNone(config.botToken)) {
@@ -185,9 +185,10 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
 }, Effect.scoped)
 
 // plugins.json and its plugins are checked before anything starts, so a typo costs no database start-up.
-const manifestFile = path.resolve("plugins.json")
-const start = loadManifest(manifestFile).pipe(
-  Effect.flatMap((manifest) => loadPlugins(manifest, { file: manifestFile })),
+const start = Effect.flatMap(AppConfig, ({ pluginsFile }) =>
+  Effect.flatMap(loadManifest(pluginsFile), (manifest) => loadPlugins(manifest, { file: pluginsFile }))
+).pipe(
+  Effect.provide(AppConfig.Default),
   Effect.flatMap((plugins) => serve(plugins).pipe(Effect.provide(StartLive)))
 )
 

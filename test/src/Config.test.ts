@@ -27,6 +27,7 @@ describe("configuration", () => {
     expect(config.httpHost).toBe("127.0.0.1")
     expect(config.httpPort).toBe(8080)
     expect(config.dataDir).toBe(`${process.cwd()}/.backline`)
+    expect(config.pluginsFile).toBe(`${process.cwd()}/plugins.json`)
     expect(config.logLevel).toBe(LogLevel.Info)
     expect(config.logFormat).toBe("pretty")
     expect(config.telegramRateLimits).toBe("telegram")
@@ -41,6 +42,7 @@ describe("configuration", () => {
       BACKEND_GROUP_ID: "-1001234567890",
       DATABASE_URL: "postgres://backline:hunter2@db:5432/backline",
       BACKLINE_DATA_DIR: "/var/lib/backline",
+      PLUGINS_FILE: "/etc/backline/plugins.json",
       HTTP_HOST: "0.0.0.0",
       HTTP_PORT: "9090",
       PUBLIC_URL: "https://backline.example.com",
@@ -60,6 +62,7 @@ describe("configuration", () => {
     expect(config.telegramApiRoot).toBe("http://127.0.0.1:9000")
     expect(config.backendGroupId).toEqual(Option.some(-1001234567890))
     expect(config.dataDir).toBe("/var/lib/backline")
+    expect(config.pluginsFile).toBe("/etc/backline/plugins.json")
     expect(config.httpPort).toBe(9090)
     expect(config.logLevel).toBe(LogLevel.Debug)
     expect(config.logFormat).toBe("json")

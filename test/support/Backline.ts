@@ -10,6 +10,13 @@ const baseEnv = (): Record<string, string> => {
   return Object.fromEntries(keep.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])))
 }
 
+/**
+ * The plugins file of a process started in the checkout itself: none, so that a test sees only
+ * the plugins it asks for (`useDemo`'s `plugins`, or a `cwd` with its own `plugins.json`) and not
+ * the checkout's defaults.
+ */
+const noPlugins = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "no-plugins.json")
+
 /** A `backline` CLI process started by a test, with its output collected. */
 export class BacklineProcess {
   stdout = ""
@@ -23,7 +30,7 @@ export class BacklineProcess {
     private readonly cwd?: string
   ) {
     this.child = spawn(process.execPath, [bin, ...args], {
-      env: { ...baseEnv(), ...env },
+      env: { ...baseEnv(), ...(cwd === undefined ? { PLUGINS_FILE: noPlugins } : {}), ...env },
       ...(cwd ? { cwd } : {})
     })
     this.child.stdout.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()))

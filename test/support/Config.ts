@@ -10,6 +10,7 @@ export const testConfig = (publicUrl: Option.Option<string>, httpPort = 0) =>
     backendGroupId: Option.none(),
     databaseUrl: Option.none(),
     dataDir: "/nonexistent",
+    pluginsFile: "/nonexistent/plugins.json",
     httpHost: "127.0.0.1",
     httpPort,
     publicUrl,
