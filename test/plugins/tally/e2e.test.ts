@@ -79,8 +79,21 @@ describe("tally, end to end: backline start with the plugin, people writing in t
         await eventually(async () => ((await menu("all_chat_administrators")).length > 0 ? true : undefined))
       )
       expect([await menu("all_group_chats"), await menu("all_chat_administrators")]).toEqual([
-        ["tally", "settings", "new", "set"],
-        ["tally", "remind", "settings", "new", "set", "plugins", "plugin"] // the last five are Backline's own
+        ["tally", "settings", "new", "set", "workspace"],
+        // after tally's own two, Backline's
+        [
+          "tally",
+          "remind",
+          "settings",
+          "new",
+          "set",
+          "token",
+          "workspace",
+          "webhook",
+          "cmd",
+          "plugins",
+          "plugin"
+        ]
       ])
     } finally {
       const exit = await backline.stop("SIGINT")
