@@ -2,6 +2,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Data, Effect, Either } from "effect"
+import { noticesPluginId } from "../workspace/NoticeEvents.ts"
+import { workspacePluginId } from "../workspace/WorkspacePlugin.ts"
 import { adminCommandMenu, adminPluginId } from "./AdminCommandParse.ts"
 import { isPlugin, type AnyPlugin } from "./definePlugin.ts"
 import type { Manifest, PluginEntry } from "./Manifest.ts"
@@ -46,11 +48,14 @@ const specifierOf = (entry: PluginEntry, file: string, builtinDir: string): Eith
 const commandName = /^[a-z0-9_]{1,32}$/
 
 /**
- * Ids no loaded plugin may take: Backline's own plugin, and the namespaces of the events plugins
- * receive (a plugin's emitted events are typed `<id>.<fact>`).
+ * Ids no loaded plugin may take: Backline's own plugins (the admin commands, `/workspace`, the
+ * notices in General), and the namespaces of the events plugins receive (a plugin's emitted events
+ * are typed `<id>.<fact>`).
  */
 const reservedIds = new Set([
   adminPluginId,
+  workspacePluginId,
+  noticesPluginId,
   "group",
   "connection",
   "dialog",

@@ -1,6 +1,9 @@
 import { Context, Data, Duration, Effect, Redacted } from "effect"
 import { Api } from "grammy"
+import type { CommandFor } from "../../machines/index.ts"
+import { Mailbox } from "../actors/Mailbox.ts"
 import { handledUpdateKinds } from "../domain/Events.ts"
+import type { ConnectionId } from "../domain/Ids.ts"
 import { classify, type RateLimited } from "./BotApi.ts"
 import type { BotConnection } from "./Connections.ts"
 import { Inbox } from "./Inbox.ts"
@@ -89,6 +92,75 @@ export const persistently = <A, R>(
     }
   })
 
+type ConnectionFact =
+  | { readonly type: "connection.polled" }
+  | { readonly type: "connection.rateLimited"; readonly retryAfter: number }
+  | { readonly type: "connection.refused"; readonly reason: string }
+  | CommandFor<"connection">
+
+type Reported = "online" | "rateLimited" | "refused" | "failing"
+
+/**
+ * What the Gateway tells a connection's actor (`connection:<id>`) about its own calls, by actor
+ * mail and only when it changes: `connection.polled` on the first success and after any failure,
+ * `connection.rateLimited` on a 429 (again only for another `retry_after`), `connection.refused`
+ * for a refused token. The first fact of a run is preceded by `connection.start`, so a connection
+ * refused before (its actor `unauthorized`) comes back online once its token works.
+ * A failure to send is logged and the fact sent with the next change.
+ */
+export const connectionStatus = (mailbox: Mailbox, connection: ConnectionId) => {
+  let last: Reported | undefined
+  let lastRetryAfter = 0
+  let started = false
+  const send = (next: Reported, fact: ConnectionFact) =>
+    Effect.forEach(
+      started ? [fact] : [{ type: "connection.start" } as const, fact],
+      (event) => mailbox.send(`connection:${connection}`, event, "gateway"),
+      { discard: true }
+    ).pipe(
+      Effect.tap(() => {
+        last = next
+        started = true
+      }),
+      Effect.catchAllDefect((defect) =>
+        Effect.logWarning(`telegram: ${connection}'s status could not be recorded: ${describeDefect(defect)}`)
+      )
+    )
+
+  /** A call that went through. */
+  const succeeded = Effect.suspend(() => {
+    if (last === "online") return Effect.void
+    return send("online", { type: "connection.polled" })
+  })
+
+  /** A call that failed with `error`. */
+  const failed = (error: Unavailable | RateLimited | Unauthorized) =>
+    Effect.suspend(() => {
+      switch (error._tag) {
+        case "Unavailable":
+          // Not a status of its own: the next success tells the actor it is through.
+          if (last !== undefined) last = "failing"
+          return Effect.void
+        case "RateLimited":
+          if (last === "rateLimited" && lastRetryAfter === error.retryAfter) return Effect.void
+          lastRetryAfter = error.retryAfter
+          return send("rateLimited", { type: "connection.rateLimited", retryAfter: error.retryAfter })
+        case "Unauthorized":
+          if (last === "refused") return Effect.void
+          return send("refused", { type: "connection.refused", reason: error.description })
+      }
+    })
+
+  /** `attempt`, its outcome told to the connection's actor when the status changed. */
+  const watch = <A, R>(attempt: Effect.Effect<A, Unavailable | RateLimited | Unauthorized, R>) =>
+    attempt.pipe(
+      Effect.tap(() => succeeded),
+      Effect.tapError(failed)
+    )
+
+  return { succeeded, failed, watch } as const
+}
+
 /**
  * Long polling for one bot connection: `getUpdates`, store the batch in the inbox, and only then
  * advance the offset, which the next `getUpdates` hands Telegram as the acknowledgement. A store
@@ -97,6 +169,7 @@ export const persistently = <A, R>(
 export class Polling extends Effect.Service<Polling>()("app/Polling", {
   effect: Effect.gen(function* () {
     const inbox = yield* Inbox
+    const mailbox = yield* Mailbox
 
     const poll = (connection: BotConnection, offset: number) =>
       Effect.gen(function* () {
@@ -124,14 +197,18 @@ export class Polling extends Effect.Service<Polling>()("app/Polling", {
      * interrupted long poll is aborted, and nothing unstored was acknowledged.
      */
     const run = Effect.fn("Polling.run")(function* (connection: BotConnection) {
+      const status = connectionStatus(mailbox, connection.id)
       const outcome = yield* Effect.gen(function* () {
         yield* persistently(
           "deleteWebhook",
-          callBotApi(connection, "deleteWebhook", (api, signal) => api.deleteWebhook({}, signal))
+          // Only its refusal is told: online is what `getUpdates` answers.
+          callBotApi(connection, "deleteWebhook", (api, signal) => api.deleteWebhook({}, signal)).pipe(
+            Effect.tapError(status.failed)
+          )
         )
         yield* Effect.logInfo(`telegram: ${connection.id} polls ${connection.apiRoot} for updates`)
         let offset = 0
-        for (;;) offset = yield* persistently("getUpdates", poll(connection, offset))
+        for (;;) offset = yield* persistently("getUpdates", status.watch(poll(connection, offset)))
       }).pipe(Effect.catchTag("Unauthorized", (error) => Effect.succeed(error)))
       yield* Effect.logError(
         `telegram: ${connection.id} is unauthorized (${outcome.description}); its polling stopped`
@@ -141,5 +218,5 @@ export class Polling extends Effect.Service<Polling>()("app/Polling", {
 
     return { run } as const
   }),
-  dependencies: [Inbox.Default]
+  dependencies: [Inbox.Default, Mailbox.Default]
 }) {}

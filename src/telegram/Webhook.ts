@@ -2,12 +2,13 @@ import { randomBytes, timingSafeEqual } from "node:crypto"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option, Schema } from "effect"
+import { Mailbox } from "../actors/Mailbox.ts"
 import { handledUpdateKinds } from "../domain/Events.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { AppRouter } from "../http/Http.ts"
 import type { BotConnection } from "./Connections.ts"
 import { Inbox } from "./Inbox.ts"
-import { callBotApi, persistently } from "./Polling.ts"
+import { callBotApi, connectionStatus, persistently } from "./Polling.ts"
 
 /** Where Telegram delivers a connection's updates, below `PUBLIC_URL`. */
 export const webhookPath = (connection: ConnectionId): string => `/telegram/webhook/${connection}`
@@ -19,6 +20,20 @@ export const webhookPath = (connection: ConnectionId): string => `/telegram/webh
 export class Webhook extends Effect.Service<Webhook>()("app/Webhook", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const mailbox = yield* Mailbox
+    const statuses = new Map<ConnectionId, ReturnType<typeof connectionStatus>>()
+
+    /**
+     * What the connection's actor is told: `setWebhook` accepted, or an update accepted, makes it
+     * online; a refused `setWebhook` refuses it. Only changes are sent (see `connectionStatus`).
+     */
+    const statusOf = (connection: ConnectionId) => {
+      const known = statuses.get(connection)
+      if (known !== undefined) return known
+      const status = connectionStatus(mailbox, connection)
+      statuses.set(connection, status)
+      return status
+    }
 
     /** `None` for an unknown bot connection, `Some(None)` for one that has no webhook secret yet. */
     const secretOf = Effect.fn("Webhook.secretOf")(function* (connection: ConnectionId) {
@@ -47,8 +62,10 @@ export class Webhook extends Effect.Service<Webhook>()("app/Webhook", {
       const url = `${publicUrl}${webhookPath(connection.id)}`
       return yield* persistently(
         "setWebhook",
-        callBotApi(connection, "setWebhook", (api, signal) =>
-          api.setWebhook(url, { secret_token: secret, allowed_updates: handledUpdateKinds }, signal)
+        statusOf(connection.id).watch(
+          callBotApi(connection, "setWebhook", (api, signal) =>
+            api.setWebhook(url, { secret_token: secret, allowed_updates: handledUpdateKinds }, signal)
+          )
         )
       ).pipe(
         Effect.zipRight(Effect.logInfo(`telegram: ${connection.id} receives updates at ${url}`)),
@@ -61,8 +78,12 @@ export class Webhook extends Effect.Service<Webhook>()("app/Webhook", {
       )
     })
 
-    return { register, secretOf } as const
-  })
+    /** An update was stored: the connection is online (told its actor once). */
+    const accepted = (connection: ConnectionId) => statusOf(connection).succeeded
+
+    return { register, secretOf, accepted } as const
+  }),
+  dependencies: [Mailbox.Default]
 }) {}
 
 const sameSecret = (expected: string, given: string | undefined): boolean => {
@@ -96,6 +117,7 @@ const receive = (webhook: Webhook, inbox: Inbox) =>
     }
     // Answered only after the commit; a failure to store answers 500, and Telegram retries.
     return yield* inbox.store(connection.value, update).pipe(
+      Effect.zipRight(webhook.accepted(connection.value)),
       Effect.zipRight(HttpServerResponse.empty({ status: 200 })),
       Effect.catchTag("UpdateIdMissing", () => error(400, "the update has no update_id", "update_id")),
       Effect.catchAllDefect((defect) => {

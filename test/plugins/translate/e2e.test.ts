@@ -42,6 +42,29 @@ describe("translate, end to end: /tr and auto mode on the sandbox demo", () => {
     expect(seen.filter((message) => message.text?.startsWith("🌐") === true)).toEqual([])
   }, 90_000)
 
+  it("/tr en as a reply to a client's message in its dialog topic answers there; the client sees none of it", async () => {
+    const client = demo.clients[0]!
+    const thread = (await demo.topicNamed(`🔴 ${client.name}`)).message_thread_id
+    const copy = await eventually(async () =>
+      (await demo.topicMessages(demo.admin.id, thread)).find(
+        (message) => message.text === "Wo ist meine Bestellung?"
+      )
+    )
+    await demo.teamSays(demo.admin.id, thread, "/tr en", { reply_to_message_id: copy.message_id })
+    const answer = await eventually(async () =>
+      (await translations(thread)).find((message) => message.text?.startsWith("🌐 de → en") === true)
+    )
+    expect(answer.text).toBe("🌐 de → en:\nWhere is my order?")
+    expect(answer.reply_to_message?.message_id).toBe(copy.message_id)
+    const seen = await demo.privateChat(client.id)
+    // Neither the command nor its answer reaches the client (the dialog keeps commands in the topic).
+    expect(
+      seen.filter(
+        (message) => message.text?.startsWith("/tr") === true || message.text?.startsWith("🌐") === true
+      )
+    ).toEqual([])
+  }, 90_000)
+
   it("/tr en as a reply translates that message; a failing service is noted once", async () => {
     const oleg = demo.operators[0]!.id
     const original = await demo.post("/messages", {

@@ -142,15 +142,20 @@ describe("the admin commands, end to end: backline start on the sandbox demo wit
     const api = new Api(demo.token, { apiRoot: demo.apiRoot })
     const menu = async (type: "all_group_chats" | "all_chat_administrators") =>
       (await api.getMyCommands({ scope: { type } })).map((command) => command.command)
-    // The inbox's own commands are for everyone in the group (they check who may change what).
+    // The inbox's own commands and /workspace (which lists the topics) are for everyone in the group
+    // (they check who may change what); token, webhook and cmd are the admins' only.
     expect(await menu("all_chat_administrators")).toEqual([
       "announcements",
       "settings",
       "new",
       "set",
+      "token",
+      "workspace",
+      "webhook",
+      "cmd",
       "plugins",
       "plugin"
     ])
-    expect(await menu("all_group_chats")).toEqual(["settings", "new", "set"])
+    expect(await menu("all_group_chats")).toEqual(["settings", "new", "set", "workspace"])
   })
 })

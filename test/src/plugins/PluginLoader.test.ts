@@ -84,6 +84,16 @@ describe("loading the plugins plugins.json lists", () => {
       `plugin "plugin-admin": id: "plugin-admin" is reserved by Backline`
     ],
     [
+      "the id of the /workspace system plugin",
+      [{ id: "workspace", package: "./hello.ts" }],
+      `plugin "workspace": id: "workspace" is reserved by Backline`
+    ],
+    [
+      "the id of the system notices plugin",
+      [{ id: "system-notices", package: "./hello.ts" }],
+      `plugin "system-notices": id: "system-notices" is reserved by Backline`
+    ],
+    [
       "an id that is a namespace of events",
       [{ id: "timer", package: "./hello.ts" }],
       `plugin "timer": id: "timer" is reserved by Backline`
