@@ -1,7 +1,7 @@
 import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { FetchHttpClient, HttpServer } from "@effect/platform"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { ActorHost } from "../actors/ActorHost.ts"
 import { RouterLive } from "../actors/Router.ts"
 import { TimerScheduler } from "../actors/TimerScheduler.ts"
@@ -134,6 +134,10 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
     `plugins: ${plugins.length} loaded from ${path.relative(process.cwd(), config.pluginsFile)}` +
       (plugins.length === 0 ? "" : ` (${plugins.map((loaded) => loaded.plugin.id).join(", ")})`)
   )
+  // Telegram's updates are let in last, once the runtime, the plugins and the webhooks read the
+  // journal: a plugin seen for the first time reads from the journal's present, and would miss
+  // what the first updates (a connection coming online, say) made before it started.
+  let receive: Effect.Effect<unknown, unknown, Gateway | Scope.Scope>
   if (Option.isNone(config.botToken)) {
     // No bot of one's own: the built-in Telegram sandbox, with a demo workspace to try things in.
     const sandbox = yield* acquireSandbox({ host: config.httpHost, port: 0 })
@@ -148,14 +152,14 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
       sandbox.apiRoot,
       Option.some(demo.group.id)
     )
-    yield* (yield* Gateway).serve([bot])
+    receive = Effect.flatMap(Gateway, (gateway) => gateway.serve([bot]))
     // The browser playground shows this world; its page is built by `npm install`, or here if missing.
     const page = yield* Effect.promise(() => ensurePlaygroundBuilt())
     if (page === "built") yield* Effect.logInfo("playground: page built into dist/playground")
     yield* (yield* Playground).attach({ sandbox: sandbox.world, demo })
   } else {
     yield* Effect.logInfo(`telegram: bot token set, Bot API at ${config.telegramApiRoot}`)
-    yield* (yield* Gateway).start
+    receive = Effect.flatMap(Gateway, (gateway) => gateway.start)
   }
   const limits = config.telegramRateLimits
   if (limits !== "telegram")
@@ -174,6 +178,7 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
   yield* Layer.build(PluginsLive(plugins).pipe(Layer.provide(notifications)))
   yield* Effect.logInfo(`plugins: host running (journal → ${plugins.length} plugin(s))`)
   yield* Layer.build(WebhooksLive.pipe(Layer.provide(notifications)))
+  yield* receive
   const url = displayUrl((yield* HttpServer.HttpServer).address)
   yield* Effect.logInfo(
     `Backline is running at ${url}  (health: ${url}/healthz, ready: ${url}/readyz, metrics: ${url}/metrics)`
