@@ -76,7 +76,9 @@ export const madeTopic = (context: GroupContext, event: TopicMade) => {
 /** The name of the pending topic a refused `createForumTopic` was for, if it was one the group asked for. */
 export const refusedName = (context: GroupContext, event: GroupDeliveryFailed) => {
   const name = event.params?.["name"]
-  return event.method === "createForumTopic" && typeof name === "string" && context.pending[name] !== undefined
+  return event.method === "createForumTopic" &&
+    typeof name === "string" &&
+    context.pending[name] !== undefined
     ? name
     : undefined
 }

@@ -159,7 +159,9 @@ export class TopicsGroup extends HttpApiGroup.make("topics")
       .addSuccess(Queued)
       .annotate(
         OpenApi.Description,
-        "Posts into a topic, by thread id or name; answers Telegram's message id. Scope topics:write."
+        "Posts into a topic, by thread id or name; answers Telegram's message id. Scope topics:write. " +
+          "A file of your own goes as multipart/form-data (up to 20 MB): the part file, and the fields " +
+          "type (document, photo, video, audio, animation), text (its caption) and parse_mode."
       )
   )
   .middleware(Authorization)

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto"
 import {
   HttpIncomingMessage,
   HttpMiddleware,
@@ -7,17 +6,16 @@ import {
   type HttpApp
 } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
+import { requestIdHeader, requestIdOf } from "../http/Http.ts"
+import { maxUploadBytes } from "./ApiUploads.ts"
 
 /** The largest request body the API reads: 1 MB (an event's JSON, a message). */
 export const maxBodyBytes = 1024 * 1024
 
-/** The header every API response carries: the caller's own (if sane) or a new id. */
-export const requestIdHeader = "x-request-id"
+// `POST /api/v1/groups/{group}/topics/{topic}/messages`: the one endpoint that takes a file.
+const messagePath = /^\/api\/v1\/groups\/[^/]+\/topics\/[^/]+\/messages(\?|$)/
 
-const idOf = (request: HttpServerRequest.HttpServerRequest) => {
-  const given = request.headers[requestIdHeader]
-  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
-}
+export { requestIdHeader }
 
 const json = (status: number, body: Record<string, unknown>) =>
   HttpServerResponse.unsafeJson(body, { status })
@@ -37,7 +35,7 @@ interface Issue {
 }
 
 /** A failure the API's router did not turn into a response, as one: never a 500 for bad input. */
-const fromCause = (cause: Cause.Cause<unknown>, requestId: string) =>
+const fromCause = (cause: Cause.Cause<unknown>, requestId: string, limit: number) =>
   Effect.gen(function* () {
     const error = Cause.squash(cause) as {
       readonly _tag?: string
@@ -48,9 +46,20 @@ const fromCause = (cause: Cause.Cause<unknown>, requestId: string) =>
     if (error._tag === "RequestError" && error.reason === "Decode") {
       const tooLarge = /max|exceed|large/i.test(error.description ?? "")
       return tooLarge
-        ? json(413, { _tag: "PayloadTooLarge", error: `the body is larger than ${maxBodyBytes} bytes` })
+        ? json(413, { _tag: "PayloadTooLarge", error: `the body is larger than ${limit} bytes` })
         : json(400, { _tag: "BadRequest", error: "the body is not valid JSON (or multipart)", field: "body" })
     }
+    // A multipart body the parser could not start on (no usable boundary) surfaces as a defect.
+    if (error instanceof Error && /InvalidBoundary/.test(error.message))
+      return json(400, {
+        _tag: "BadRequest",
+        error: "the multipart body has no usable boundary",
+        field: "content-type"
+      })
+    if (error._tag === "MultipartError")
+      return /TooLarge|TooMany/.test(error.reason ?? "")
+        ? json(413, { _tag: "PayloadTooLarge", error: `the body is larger than ${limit} bytes` })
+        : json(400, { _tag: "BadRequest", error: "the multipart body could not be read", field: "body" })
     if (error._tag === "RequestError")
       return json(400, { _tag: "BadRequest", error: "the request could not be read" })
     if (Cause.isInterruptedOnly(cause))
@@ -62,30 +71,42 @@ const fromCause = (cause: Cause.Cause<unknown>, requestId: string) =>
 /**
  * Normalises what the API answers: a 4xx is always a JSON error with an `error` line (a schema
  * error names the field: `field` and `error: "text: Expected string"`), a 429 carries
- * `Retry-After`, every response `X-Request-Id`. Bodies over 1 MB are refused with 413 before they
- * are read, bodies that are not JSON with 415. The platform's request log is off here (its line holds the query string, where a
+ * `Retry-After`, every response `X-Request-Id`. Bodies over 1 MB (a message with a file, multipart:
+ * 20 MB) are refused with 413 before they are read, bodies that are neither with 415. The platform's request log is off here (its line holds the query string, where a
  * calendar app's token may be); a line without the query is logged instead.
  */
 export const apiGuard = <E, R>(app: HttpApp.Default<E, R>) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const requestId = idOf(request)
+    const requestId = requestIdOf(request)
     const length = Number(request.headers["content-length"] ?? "0")
     const type = (request.headers["content-type"] ?? "application/json").toLowerCase()
     const hasBody = !["GET", "HEAD", "OPTIONS", "DELETE"].includes(request.method)
+    // Only a message takes a file (multipart); everything else is JSON.
+    const multipart =
+      type.includes("multipart/form-data") && request.method === "POST" && messagePath.test(request.url)
+    const limit = multipart ? maxUploadBytes : maxBodyBytes
     let response =
-      Number.isFinite(length) && length > maxBodyBytes
-        ? json(413, { _tag: "PayloadTooLarge", error: `the body is larger than ${maxBodyBytes} bytes` })
-        : hasBody && !type.includes("json")
-          ? json(415, {
-              _tag: "UnsupportedMediaType",
-              error: "the body must be JSON (Content-Type: application/json)",
+      Number.isFinite(length) && length > limit
+        ? json(413, { _tag: "PayloadTooLarge", error: `the body is larger than ${limit} bytes` })
+        : multipart &&
+            !/^multipart\/form-data *;(.*;)? *boundary=("[^"]+"|[!#$%&'*+.^\w`|~-]+) *(;|$)/.test(type)
+          ? json(400, {
+              _tag: "BadRequest",
+              error: "a multipart body needs its boundary in Content-Type",
               field: "content-type"
             })
-          : yield* app.pipe(
-              HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
-              Effect.catchAllCause((cause) => fromCause(cause, requestId))
-            )
+          : hasBody && !type.includes("json") && !multipart
+            ? json(415, {
+                _tag: "UnsupportedMediaType",
+                error:
+                  "the body must be JSON (Content-Type: application/json), or multipart/form-data for a message with a file",
+                field: "content-type"
+              })
+            : yield* app.pipe(
+                HttpIncomingMessage.withMaxBodySize(Option.some(limit)),
+                Effect.catchAllCause((cause) => fromCause(cause, requestId, limit))
+              )
     if (response.status >= 400 && response.status < 500) {
       const body = bodyOf(response) as Record<string, unknown> | undefined
       if (body === undefined || typeof body !== "object" || body === null)

@@ -1,9 +1,12 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect, Layer } from "effect"
+import { SqlClient } from "@effect/sql"
+import { Effect, Layer, Option } from "effect"
+import { topicMadeReply } from "../../machines/group.workspace.ts"
 import { BacklineApi } from "./Api.ts"
 import { BadRequest, NotFound } from "./ApiErrors.ts"
 import { callFor } from "./ApiMessages.ts"
 import { ApiOutbox, messageIdsOf, type Outcome } from "./ApiOutbox.ts"
+import { uploadCall, uploadOf } from "./ApiUploads.ts"
 import { requireScope } from "./Auth.ts"
 import { TopicDirectory, type TopicView } from "./TopicDirectory.ts"
 
@@ -22,6 +25,7 @@ export const TopicsApiLive = HttpApiBuilder.group(BacklineApi, "topics", (handle
   Effect.gen(function* () {
     const directory = yield* TopicDirectory
     const outbox = yield* ApiOutbox
+    const sql = yield* SqlClient.SqlClient
     // Creating topics by name one at a time, so two requests naming a missing topic make one.
     const creating = yield* Effect.makeSemaphore(1)
 
@@ -41,7 +45,10 @@ export const TopicsApiLive = HttpApiBuilder.group(BacklineApi, "topics", (handle
             chatId: group,
             method: "createForumTopic",
             params: { chat_id: group, name, ...(iconColor === undefined ? {} : { icon_color: iconColor }) },
-            cause: "api:topics"
+            cause: "api:topics",
+            // Telegram sends no update for the bot's own topic: its answer registers it in the group.
+            actorKey: `group:${group}`,
+            replyAs: topicMadeReply
           }
         ])
         return outcome
@@ -136,17 +143,17 @@ export const TopicsApiLive = HttpApiBuilder.group(BacklineApi, "topics", (handle
           } satisfies TopicView
         })
       )
-      .handle("postMessage", ({ path, payload, urlParams }) =>
+      .handle("postMessage", ({ path, payload, urlParams, request }) =>
         Effect.gen(function* () {
           yield* requireScope("topics:write", path.group)
+          const upload = yield* uploadOf(request)
           const connection = yield* outbox.connectionFor(path.group)
           const thread = yield* resolve(path.group, path.topic, urlParams.create === "true")
-          const entry = callFor(payload, {
-            connection,
-            chatId: path.group,
-            threadId: thread,
-            cause: "api:messages"
-          })
+          const target = { connection, chatId: path.group, threadId: thread, cause: "api:messages" }
+          // A multipart request's file is stored, and sent by the Sender like any other call.
+          const entry = Option.isSome(upload)
+            ? yield* uploadCall(sql, upload.value, payload, target)
+            : callFor(payload, target)
           if (entry instanceof BadRequest) return yield* entry
           const outcome = yield* outbox.call([entry])
           if (outcome._tag === "Queued") return queued(outcome)

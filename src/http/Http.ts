@@ -1,5 +1,13 @@
+import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
-import { HttpMiddleware, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import {
+  HttpApp,
+  HttpMiddleware,
+  HttpRouter,
+  HttpServer,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Data, Effect, FiberRef, Layer, LogLevel } from "effect"
 import { AppConfig } from "../Config.ts"
@@ -47,7 +55,33 @@ const NotFoundRoute = AppRouter.use((router) =>
   router.all("*", HttpServerResponse.json({ error: "not found" }, { status: 404 }))
 )
 
-/** Serves every route added to `AppRouter`, logging each request at debug level; also provides the `HttpServer`. */
+/** The header every response carries: the caller's own id (if sane) or a new one. */
+export const requestIdHeader = "x-request-id"
+
+/** The request's id: its `X-Request-Id` when that is 1 to 128 of `[A-Za-z0-9_.:-]`, else a new UUID. */
+export const requestIdOf = (request: HttpServerRequest.HttpServerRequest) => {
+  const given = request.headers[requestIdHeader]
+  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+}
+
+// Every response, errors and 404s included, gets an `X-Request-Id`, unless its route set one (the API
+// does, to log with it).
+const withRequestId = <E, R>(app: HttpApp.Default<E, R>) =>
+  Effect.zipRight(
+    HttpApp.appendPreResponseHandler((request, response) =>
+      Effect.succeed(
+        response.headers[requestIdHeader] === undefined
+          ? HttpServerResponse.setHeader(response, requestIdHeader, requestIdOf(request))
+          : response
+      )
+    ),
+    app
+  )
+
+/**
+ * Serves every route added to `AppRouter`, logging each request at debug level, each response with
+ * an `X-Request-Id`; also provides the `HttpServer`.
+ */
 export const HttpLive = AppRouter.serve((app) =>
-  Effect.locally(HttpMiddleware.logger(app), FiberRef.currentLogLevel, LogLevel.Debug)
+  Effect.locally(HttpMiddleware.logger(withRequestId(app)), FiberRef.currentLogLevel, LogLevel.Debug)
 ).pipe(Layer.provide(NotFoundRoute), Layer.provideMerge(HttpServerLive))

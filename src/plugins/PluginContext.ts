@@ -194,7 +194,11 @@ export interface PluginContext<Config> {
   reply(text: string, options?: SendOptions): Effect.Effect<void>
   /** Posts in a group's General topic, or in `threadId`. */
   post(place: Place, text: string, options?: SendOptions): Effect.Effect<void>
-  /** Creates a topic; it arrives as `group.topicRegistered` once Telegram created it. */
+  /**
+   * Creates a topic (through the group actor, once per name while Telegram has not answered); it
+   * arrives as `group.topicRegistered` (kind `unknown`) once Telegram created it, or as
+   * `group.topicCreationFailed` when Telegram refused.
+   */
   createTopic(
     chatId: number,
     name: string,

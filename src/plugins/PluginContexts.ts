@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto"
 import { HttpClient } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
 import { GENERAL } from "../../machines/group.messages.ts"
+import type { CommandFor } from "../../machines/index.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ChatAdmins } from "../telegram/ChatAdmins.ts"
 import { BotApi } from "../telegram/BotApi.ts"
@@ -284,7 +285,21 @@ export class PluginContexts extends Effect.Service<PluginContexts>()("app/Plugin
                   : { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } })
               }),
         post: (where, text, options = {}) => sendText(where, text, options),
-        createTopic: (chatId, name, options = {}) => send(chatId, "createForumTopic", { ...options, name }),
+        // Through the group actor: Telegram sends no update for the bot's own topic, the actor
+        // registers it from Telegram's answer (group.topicRegistered).
+        createTopic: (chatId, name, options = {}) =>
+          Effect.flatMap(connectionFor(chatId), (connection) => {
+            const command: CommandFor<"group"> = {
+              type: "group.createTopic",
+              connection,
+              name,
+              ...(options.icon_color === undefined ? {} : { iconColor: options.icon_color }),
+              ...(options.icon_custom_emoji_id === undefined
+                ? {}
+                : { iconCustomEmojiId: options.icon_custom_emoji_id })
+            }
+            return decide({ _tag: "Mail", key: `group:${chatId}`, event: command })
+          }),
         editTopic: (where, changes) =>
           send(where.chatId, "editForumTopic", { ...changes, message_thread_id: where.threadId }),
         closeTopic: (where) => send(where.chatId, "closeForumTopic", { message_thread_id: where.threadId }),

@@ -11,6 +11,7 @@ import m0008 from "./migrations/0008_outbox_topics.ts"
 import m0009 from "./migrations/0009_plugin_search.ts"
 import m0010 from "./migrations/0010_api.ts"
 import m0011 from "./migrations/0011_webhooks.ts"
+import m0012 from "./migrations/0012_api_uploads.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -27,7 +28,8 @@ export const migrations = Migrator.fromRecord({
   "0008_outbox_topics": m0008,
   "0009_plugin_search": m0009,
   "0010_api": m0010,
-  "0011_webhooks": m0011
+  "0011_webhooks": m0011,
+  "0012_api_uploads": m0012
 })
 
 const migrate = Migrator.make({})

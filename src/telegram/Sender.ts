@@ -1,4 +1,5 @@
 import { SqlClient } from "@effect/sql"
+import { InputFile } from "grammy"
 import {
   Cache,
   Clock,
@@ -61,6 +62,38 @@ interface Lane {
   /** A scan saw a newer head while the lane was busy: look again before letting the lane go. */
   dirty: boolean
 }
+
+const mediaParams = new Set(["photo", "document", "video", "audio", "animation"])
+
+/** The media params that name an uploaded file (`{ "upload": <id> }`, from the HTTP API): `[param, id]`. */
+const uploadsOf = (params: Readonly<Record<string, unknown>>): Array<readonly [string, number]> =>
+  Object.entries(params).flatMap(([key, value]) => {
+    const id = (value as { upload?: unknown } | null)?.upload
+    return mediaParams.has(key) && typeof value === "object" && value !== null && typeof id === "number"
+      ? [[key, id] as const]
+      : []
+  })
+
+/** `params` with each upload as a file grammY sends as multipart; a lost one fails as refused. */
+const withUploads = (
+  sql: SqlClient.SqlClient,
+  params: Readonly<Record<string, unknown>>,
+  uploads: ReadonlyArray<readonly [string, number]>
+) =>
+  Effect.map(
+    sql<{ id: string; file_name: string; bytes: Uint8Array }>`
+      select id, file_name, bytes from api_upload where id in ${sql.in(uploads.map(([, id]) => id))}`.pipe(
+      Effect.orDie
+    ),
+    (rows) => {
+      const files = { ...params }
+      for (const [key, id] of uploads) {
+        const row = rows.find((found) => Number(found.id) === id)
+        files[key] = row === undefined ? `upload ${id} is gone` : new InputFile(row.bytes, row.file_name)
+      }
+      return files
+    }
+  )
 
 /**
  * Drains the `outbox` table to Telegram: FIFO per lane (connection, chat and forum topic), one call
@@ -142,12 +175,24 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         }
         const bot = yield* bots.get(row.connection)
         if (Option.isNone(bot)) return yield* outbox.failed(row, 0, `unknown connection ${row.connection}`)
-        const params = "chat_id" in row.params ? row.params : { ...row.params, chat_id: row.chatId }
+        const given = "chat_id" in row.params ? row.params : { ...row.params, chat_id: row.chatId }
+        const uploads = uploadsOf(given)
+        const params = uploads.length === 0 ? given : yield* withUploads(sql, given, uploads)
         // Once the call has left, it finishes and is recorded even if the Sender is shutting down
         // (the RateLimiter's waits before it stay interruptible). It holds its call slot until
         // recorded, so a crash loses the outcome of at most the bot's `inFlight` calls.
         const call = Effect.either(botApi.call(bot.value, row.method, params)).pipe(
-          Effect.flatMap((outcome) => settle(row, outcome))
+          Effect.flatMap((outcome) =>
+            Effect.zipLeft(
+              settle(row, outcome),
+              // Once recorded, an upload Telegram took or refused is not needed again (a retried one is).
+              uploads.length > 0 && (Either.isRight(outcome) || outcome.left._tag === "PermanentFailure")
+                ? sql`delete from api_upload where id in ${sql.in(uploads.map(([, id]) => id))}`.pipe(
+                    Effect.orDie
+                  )
+                : Effect.void
+            )
+          )
         )
         return yield* limiter
           .withBudget(

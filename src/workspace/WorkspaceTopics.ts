@@ -57,7 +57,9 @@ export const groupTopics = (chatId: number) =>
     if (context === undefined) return empty
     return {
       topics: Object.values(context.topics).sort((a, b) => a.threadId - b.threadId),
-      pending: Object.keys(context.pending ?? {}) as Array<TopicKind>
+      pending: Object.values(context.pending ?? {}).flatMap((asked) =>
+        asked.kind === "unknown" ? [] : [asked.kind]
+      )
     } satisfies GroupTopics
   })
 

@@ -61,9 +61,9 @@ describe("groupMachine, workspace topics", () => {
         reportFailure: true
       }
     ])
-    expect(actor.getSnapshot().context.pending).toEqual({ tasks: { name: "Tasks", connection: "bot:7" } })
+    expect(actor.getSnapshot().context.pending).toEqual({ Tasks: { kind: "tasks", connection: "bot:7" } })
     send(made(40, "Tasks"))
-    send(created(40, "Tasks")) // Telegram's service message, after the answer
+    send(created(40, "Tasks")) // a service message after the answer (Telegram sends none to the bot itself)
     send(createTasks) // the group has a tasks topic now: nothing
     expect(actor.getSnapshot().context.pending).toEqual({})
     expect(actor.getSnapshot().context.topics["40"]).toEqual({
@@ -73,8 +73,8 @@ describe("groupMachine, workspace topics", () => {
       closed: false
     })
     expect(emitted.slice(1)).toEqual([
-      { type: "group.topicKindSet", chatId: -1001, threadId: 40, kind: "tasks" },
-      { type: "group.topicRegistered", chatId: -1001, threadId: 40, name: "Tasks", kind: "tasks" }
+      { type: "group.topicRegistered", chatId: -1001, threadId: 40, name: "Tasks", kind: "tasks" },
+      { type: "group.topicKindSet", chatId: -1001, threadId: 40, kind: "tasks" }
     ])
   })
 
@@ -90,15 +90,65 @@ describe("groupMachine, workspace topics", () => {
     ])
   })
 
-  it("reuses a topic adopted as the kind, and ignores answers it did not ask for", () => {
+  it("reuses a topic adopted as the kind; an answer it did not ask for (the API's) registers a topic of no kind", () => {
     const { actor, emitted, send } = start()
     send(created(9, "Our tasks"))
     send({ type: "group.setTopicKind", threadId: 9, kind: "tasks" })
     emitted.length = 0
     send(createTasks)
-    send(made(50, "Somebody else's"))
     expect(emitted).toEqual([])
-    expect(actor.getSnapshot().context.topics["50"]).toBeUndefined()
+    send(made(50, "Somebody else's"))
+    send(made(50, "Somebody else's")) // the same answer again: known already
+    expect(emitted).toEqual([
+      { type: "group.topicRegistered", chatId: -1001, threadId: 50, name: "Somebody else's", kind: "unknown" }
+    ])
+    expect(actor.getSnapshot().context.topics["50"]?.kind).toBe("unknown")
+  })
+
+  it("creates a topic of no kind once per name while Telegram has not answered, and registers it", () => {
+    const { actor, emitted, send } = start()
+    const alerts: GroupEvent = { type: "group.createTopic", connection: "bot:7", name: "Alerts" }
+    send(alerts)
+    send(alerts) // asked again before Telegram answered: nothing more
+    send({ type: "group.createTopic", connection: "bot:7", name: "Deploys", iconCustomEmojiId: "5312" })
+    expect(emitted).toEqual([
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: -1001,
+        method: "createForumTopic",
+        params: { name: "Alerts" },
+        replyAs: "group.topicMade",
+        reportFailure: true
+      },
+      {
+        type: "outbox.send",
+        connection: "bot:7",
+        chatId: -1001,
+        method: "createForumTopic",
+        params: { name: "Deploys", icon_custom_emoji_id: "5312" },
+        replyAs: "group.topicMade",
+        reportFailure: true
+      }
+    ])
+    expect(actor.getSnapshot().context.pending).toEqual({
+      Alerts: { kind: "unknown", connection: "bot:7" },
+      Deploys: { kind: "unknown", connection: "bot:7" }
+    })
+    // A kind-less topic does not stand in for a kind: the tasks topic is still asked for.
+    send(createTasks)
+    emitted.length = 0
+    send(made(61, "Alerts"))
+    expect(emitted).toEqual([
+      { type: "group.topicRegistered", chatId: -1001, threadId: 61, name: "Alerts", kind: "unknown" }
+    ])
+    expect(Object.keys(actor.getSnapshot().context.pending)).toEqual(["Deploys", "Tasks"])
+    // Once answered, the name may be asked for again (a second topic of that name).
+    emitted.length = 0
+    send(alerts)
+    expect(emitted).toEqual([
+      expect.objectContaining({ method: "createForumTopic", params: { name: "Alerts" } })
+    ])
   })
 
   it("forgets a topic Telegram refused and says so; the next request asks again", () => {
@@ -124,6 +174,23 @@ describe("groupMachine, workspace topics", () => {
     ])
     send(createTasks)
     expect(emitted.at(-1)).toMatchObject({ type: "outbox.send", method: "createForumTopic" })
+    // A topic of no kind (a plugin's) refused: said with kind unknown, and no longer pending.
+    send({ type: "group.createTopic", connection: "bot:7", name: "Alerts" })
+    send({
+      type: "delivery.failed",
+      method: "createForumTopic",
+      code: 400,
+      description: "Bad Request: TOPIC_NAME_INVALID",
+      params: { chat_id: -1001, name: "Alerts" }
+    })
+    expect(emitted.at(-1)).toEqual({
+      type: "group.topicCreationFailed",
+      chatId: -1001,
+      kind: "unknown",
+      name: "Alerts",
+      description: "Bad Request: TOPIC_NAME_INVALID"
+    })
+    expect(Object.keys(actor.getSnapshot().context.pending)).toEqual(["Tasks"])
   })
 
   it("keeps a pending topic across a restart (persisted snapshot), and the answer still lands", () => {
@@ -134,7 +201,10 @@ describe("groupMachine, workspace topics", () => {
     const { actor, emitted, send } = start(JSON.parse(JSON.stringify(persisted)) as Persisted)
     send(createTasks)
     send(made(40, "Tasks"))
-    expect(emitted).toEqual([{ type: "group.topicKindSet", chatId: -1001, threadId: 40, kind: "tasks" }])
+    expect(emitted).toEqual([
+      { type: "group.topicRegistered", chatId: -1001, threadId: 40, name: "Tasks", kind: "tasks" },
+      { type: "group.topicKindSet", chatId: -1001, threadId: 40, kind: "tasks" }
+    ])
     expect(actor.getSnapshot().context.topics["40"]?.kind).toBe("tasks")
   })
 
@@ -149,6 +219,6 @@ describe("groupMachine, workspace topics", () => {
     expect(entry.migrate(v1, 7)).toBeUndefined()
     const { actor, send } = start(lifted as never)
     send(createTasks)
-    expect(actor.getSnapshot().context.pending).toEqual({ tasks: { name: "Tasks", connection: "bot:7" } })
+    expect(actor.getSnapshot().context.pending).toEqual({ Tasks: { kind: "tasks", connection: "bot:7" } })
   })
 })

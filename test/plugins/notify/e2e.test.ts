@@ -19,6 +19,7 @@ const plugins = [
           severity: "warning",
           dedup: { key: "{{order.id}}", seconds: 600 }
         },
+        deploys: { template: "Deployed {{version}}", topic: "Deploys" },
         work: {
           events: ["tasks.changed"],
           template: "Task #{{taskId}} {{action}} by {{by.first_name}}: {{text}}"
@@ -119,5 +120,27 @@ describe("notify, end to end: routes post API and plugin events into the Notific
     await botSays(GENERAL, (message) => message.text?.startsWith("📋 Task #1 · open") === true)
     const posted = await botSays(thread, (message) => message.text?.startsWith("ℹ️ work") === true)
     expect(posted.text).toBe("ℹ️ work\nTask #1 created by Dana: Check the refund")
+  }, 90_000)
+
+  it("a route naming a topic the group lacks creates it once and posts there, the waiting events too", async () => {
+    await apiEvent("deploys", { version: "1.0" })
+    await apiEvent("deploys", { version: "1.1" })
+    const topic = await demo.topicNamed("Deploys")
+    const posted = await eventually(async () => {
+      const texts = (await fromBot(topic.message_thread_id)).map((message) => message.text)
+      return texts.length === 2 ? texts : undefined
+    })
+    expect(posted).toEqual(["ℹ️ deploys\nDeployed 1.0", "ℹ️ deploys\nDeployed 1.1"])
+    // The group registered the topic it made: the next event goes straight there, no topic more.
+    await apiEvent("deploys", { version: "1.2" })
+    await botSays(topic.message_thread_id, (message) => message.text === "ℹ️ deploys\nDeployed 1.2")
+    expect((await demo.topics()).filter((found) => found.name === "Deploys")).toHaveLength(1)
+    const [group] = (
+      await db.query<{ topics: Record<string, { name: string; kind: string }> }>(
+        "select snapshot -> 'state' -> 'context' -> 'topics' as topics from actor_snapshot where actor_key = $1",
+        [`group:${demo.group}`]
+      )
+    ).rows
+    expect(group?.topics[String(topic.message_thread_id)]).toMatchObject({ name: "Deploys", kind: "unknown" })
   }, 90_000)
 })
