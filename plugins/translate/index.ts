@@ -61,7 +61,7 @@ const usage =
 const command = (event: PluginEventOf<"group.commandIssued">, ctx: Ctx) =>
   Effect.gen(function* () {
     const [first = "", ...rest] = event.args.split(/\s+/).filter((word) => word !== "")
-    if (first.toLowerCase() === "send") return yield* sendToClient(rest.join(" "), ctx)
+    if (first.toLowerCase() === "send") return yield* sendToClient(rest.join(" "), event, ctx)
     const target = first === "" ? ctx.config.teamLanguage : first.toLowerCase()
     if (!/^[a-z]{2}$/.test(target) || rest.length > 0) return yield* ctx.reply(usage)
     const reply = repliedTo(event)
@@ -81,7 +81,7 @@ const command = (event: PluginEventOf<"group.commandIssued">, ctx: Ctx) =>
   })
 
 /** Translates the operator's answer into the client's language and sends it to the client. */
-const sendToClient = (text: string, ctx: Ctx) =>
+const sendToClient = (text: string, event: PluginEventOf<"group.commandIssued">, ctx: Ctx) =>
   Effect.gen(function* () {
     if (text.trim() === "") return yield* ctx.reply(usage)
     const client = yield* ctx.storage.topic.get("client", Client).pipe(Effect.orElseSucceed(Option.none))
@@ -92,7 +92,15 @@ const sendToClient = (text: string, ctx: Ctx) =>
     const { peerId, language } = client.value
     const done = yield* Effect.either(translatorOf(ctx).translate(text, language, ctx.config.teamLanguage))
     if (done._tag === "Left") return yield* ctx.reply(`${failed(done.left.message)} Nothing was sent.`)
-    yield* ctx.post({ chatId: peerId }, done.right.text)
+    if (event.from === null) return yield* ctx.reply(usage)
+    // Through the dialog, as an operator's answer (answered, mapped for replies), replying to /tr send.
+    yield* ctx.send("dialog", `${event.connection}:${peerId}`, {
+      type: "dialog.answer",
+      text: done.right.text,
+      by: event.from,
+      via: "translate",
+      replyTo: event.messageId
+    })
     yield* ctx.reply(`🌐 Sent to the client in ${language}:\n${done.right.text}`)
   })
 

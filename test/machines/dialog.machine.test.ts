@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { createActor, SimulatedClock } from "xstate"
-import { dialogMachine, type DialogEvent, type DialogMessage } from "../../machines/index.ts"
+import { dialogMachine, machines, type DialogEvent, type DialogMessage } from "../../machines/index.ts"
 import { splitText } from "../../machines/dialog.text.ts"
 import { defaultDialogSettings, type DialogSettings } from "../../src/domain/DialogSettings.ts"
 import { MessageId, UpdateId } from "../../src/domain/Events.ts"
@@ -671,6 +671,23 @@ describe("dialog machine", () => {
       ])
       expect(dialog.status()).toBe("closed")
       expect(dialog.actor.getSnapshot().value).toBe("closed")
+    })
+
+    it("a dialog snapshot of version 1 is lifted to 2 with no answers pending; an unknown one is refused", () => {
+      const { actor } = opened()
+      const persisted = actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> }
+      const { answering: _, ...v1 } = persisted.context
+      const lifted = machines.dialog.migrate({ ...persisted, context: v1 }, 1) as typeof persisted
+      expect(machines.dialog.version).toBe(2)
+      expect(lifted.context).toEqual(persisted.context)
+      const restored = createActor(dialogMachine, {
+        input: { key: "dialog:bot:7:42" },
+        snapshot: lifted as never
+      })
+      restored.start()
+      restored.send({ type: "dialog.answer", text: "Back", by: assistant })
+      expect(restored.getSnapshot().context.status).toBe("answered")
+      expect(machines.dialog.migrate(persisted, 3)).toBeUndefined()
     })
 
     it("a client who blocked the bot: the copy's refusal is noted as for an operator's answer", () => {

@@ -222,6 +222,11 @@ layer(MigratedDatabase, { timeout: 60_000 })("assist, through the plugin harness
       yield* harness.settings.setEnabled("knowledge-base", { chatId: kbGroup, threadId: 5 }, true)
       yield* harness.deliver(groupCommand({ ...kbWhere, text: "/draft", from: dana, topicKind: "dialog" }))
       expect(server.requests[2]?.messages).toHaveLength(3)
+      // Where the knowledge-base plugin is not installed, its storage reads as nothing.
+      const alone = yield* makeHarness(assist, { config: { ...config(), knowledgeResults: 1 } })
+      yield* alone.deliver(wrote)
+      yield* alone.deliver(groupCommand({ ...kbWhere, text: "/draft", from: dana, topicKind: "dialog" }))
+      expect(server.requests[3]?.messages.map((message) => message.role)).toEqual(["system", "user"])
     })
   )
 

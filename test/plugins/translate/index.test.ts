@@ -181,8 +181,20 @@ layer(MigratedDatabase, { timeout: 60_000 })("translate, through the plugin harn
               "🌐 Translation (de → en):\nWhere is my order?",
               { message_id: 601, allow_sending_without_reply: true }
             ],
-            [client, "Ihre Bestellung wird heute versandt.", undefined],
             [team, "🌐 Sent to the client in de:\nIhre Bestellung wird heute versandt.", expect.anything()]
+          ])
+          // The answer goes through the client's dialog, as an operator's answer.
+          expect(yield* harness.mail).toEqual([
+            {
+              actorKey: `dialog:${harnessBot}:${client}`,
+              event: {
+                type: "dialog.answer",
+                text: "Ihre Bestellung wird heute versandt.",
+                by: expect.objectContaining({ is_bot: false }) as unknown,
+                via: "translate",
+                replyTo: expect.any(Number) as unknown
+              }
+            }
           ])
           expect(yield* harness.storage({ chatId: team, threadId: thread })).toEqual({
             client: { peerId: client, language: "de" }
