@@ -107,7 +107,11 @@ export const outboundOf = (row: JournalRow, context: RowContext): OutboundEvent 
     case "dialog.clientWrote":
       return make("message.received", { text: textOf(context.message), message: context.message ?? null })
     case "dialog.teamAnswered":
-      return make("message.sent", { text: textOf(context.message), message: context.message ?? null })
+      // A plugin's answer (`dialog.answer`) is the bot's own message, never in the inbox: the fact has its text.
+      return make("message.sent", {
+        text: textOf(context.message) ?? (typeof event["text"] === "string" ? event["text"] : null),
+        message: context.message ?? null
+      })
   }
   if (!isEmittedRow(row)) return undefined
   return row.type === "tasks.changed" ? make("task.changed") : make(row.type)

@@ -41,6 +41,12 @@ describe("which journal rows are webhook events", () => {
     expect(outboundOf(row(dialog, "dialog.teamAnswered", { ...ref, messageId: 9, by: 3 }), none)?.type).toBe(
       "message.sent"
     )
+    // A plugin's answer through the dialog is the bot's own message: its text comes with the fact.
+    const pluginAnswer = { ...ref, messageId: 10, by: 3, text: "Shipped today" }
+    expect(outboundOf(row(dialog, "dialog.teamAnswered", pluginAnswer), none)?.data).toMatchObject({
+      text: "Shipped today",
+      message: null
+    })
     expect(outboundOf(row("plugin:tasks", "tasks.changed", { chatId: -1001, task: 1 }), none)?.type).toBe(
       "task.changed"
     )
