@@ -9,8 +9,8 @@
  * expect(server.requests[0]?.authorization).toBe("Bearer test-key")
  * await server.close()
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { readBody, startLocalServer } from "./LocalHttpServer.ts"
 
 /** One request the server received. */
 export interface RecordedCompletionRequest {
@@ -52,14 +52,6 @@ export interface ChatCompletionsServer {
   close(): Promise<void>
 }
 
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    req.on("error", reject)
-  })
-
 const send = (res: ServerResponse, status: number, body: string) => {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
   res.end(body)
@@ -72,11 +64,10 @@ export const startChatCompletionsServer = async (
   responder: CompletionResponder = () => ({ text: "OK" })
 ): Promise<ChatCompletionsServer> => {
   const requests: Array<RecordedCompletionRequest> = []
-  const sockets = new Set<Socket>()
   let respond = responder
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const raw = await readBody(req)
+    const raw = (await readBody(req)).toString("utf8")
     const path = (req.url ?? "/").split("?")[0] ?? "/"
     if (req.method !== "POST" || path !== "/v1/chat/completions")
       return send(res, 404, JSON.stringify({ error: { message: `no route ${req.method} ${path}` } }))
@@ -126,20 +117,12 @@ export const startChatCompletionsServer = async (
     )
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, JSON.stringify({ error: { message: String(error) } }))
-    })
-  })
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
+  const server = await startLocalServer(handle, (res, error) =>
+    send(res, 500, JSON.stringify({ error: { message: String(error) } }))
+  )
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     respondWith: (next) => {
       respond = next
@@ -147,10 +130,6 @@ export const startChatCompletionsServer = async (
     clear: () => {
       requests.length = 0
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      })
+    close: server.close
   }
 }

@@ -9,8 +9,8 @@
  * // ... point the plugin's `url` at libre.url
  * expect(libre.requests.map((request) => request.path)).toEqual(["/translate"])
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { readBody, startLocalServer } from "./LocalHttpServer.ts"
 
 /** Each phrase: its language, and its translations by language code. */
 export type PhraseBook = Record<string, { readonly language: string } & Record<string, string>>
@@ -28,14 +28,6 @@ export interface LibreTranslateServer {
   close(): Promise<void>
 }
 
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    req.on("error", reject)
-  })
-
 const send = (res: ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body)
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
@@ -48,11 +40,10 @@ export const startLibreTranslateServer = async (
   options: { readonly apiKey?: string } = {}
 ): Promise<LibreTranslateServer> => {
   const requests: Array<RecordedTranslateRequest> = []
-  const sockets = new Set<Socket>()
   let failure: { readonly status: number; readonly error: string } | undefined
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const raw = await readBody(req)
+    const raw = (await readBody(req)).toString("utf8")
     const path = (req.url ?? "/").split("?")[0] ?? "/"
     if (req.method !== "POST" || (path !== "/translate" && path !== "/detect"))
       return send(res, 404, { error: `Not Found: ${req.method} ${path}` })
@@ -86,27 +77,13 @@ export const startLibreTranslateServer = async (
     )
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, { error: String(error) })
-    })
-  })
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
+  const server = await startLocalServer(handle, (res, error) => send(res, 500, { error: String(error) }))
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     failWith: (error) => {
       failure = error
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      })
+    close: server.close
   }
 }

@@ -10,8 +10,8 @@
  * // ... point the plugin's `url` at stt.url
  * expect(stt.requests[0]?.file.isWav).toBe(true)
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { readBody, startLocalServer } from "./LocalHttpServer.ts"
 
 /** One request the server received. */
 export interface RecordedSpeechRequest {
@@ -52,14 +52,6 @@ export interface SpeechServer {
   close(): Promise<void>
 }
 
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => resolve(Buffer.concat(chunks)))
-    req.on("error", reject)
-  })
-
 const send = (res: ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body)
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
@@ -80,7 +72,6 @@ export const startSpeechServer = async (
   responder: SpeechResponder = () => ({ text: "OK", language: "english" })
 ): Promise<SpeechServer> => {
   const requests: Array<RecordedSpeechRequest> = []
-  const sockets = new Set<Socket>()
   let respond = responder
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -135,27 +126,13 @@ export const startSpeechServer = async (
     })
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) fail(res, 500, String(error))
-    })
-  })
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
+  const server = await startLocalServer(handle, (res, error) => fail(res, 500, String(error)))
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     respondWith: (next) => {
       respond = next
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      })
+    close: server.close
   }
 }
