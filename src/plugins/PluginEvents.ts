@@ -96,6 +96,15 @@ export type PluginEmitted = PluginEmittedEvents[keyof PluginEmittedEvents]
 export type PluginEvent = ActorFact | DeliveryFailedEvent | TimerFired | ApiEventReceived | PluginEmitted
 
 /**
+ * The namespaces of the events actors and the host journal (`group.…`, `api.…`): no plugin id, as
+ * a plugin's emitted events are typed `<id>.<fact>`.
+ *
+ * @example
+ * hostNamespaces.includes("dialog") // true
+ */
+export const hostNamespaces = ["group", "connection", "dialog", "timer", "delivery", "plugin", "api"] as const
+
+/**
  * Whether a journal row is an event a plugin emitted (`<id>.<fact>` under `plugin:<id>`), rather
  * than one of that plugin's own timers or refused calls.
  *

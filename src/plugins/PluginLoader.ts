@@ -8,6 +8,7 @@ import { adminCommandMenu, adminPluginId } from "./AdminCommandParse.ts"
 import { isPlugin, type AnyPlugin } from "./definePlugin.ts"
 import type { Manifest, PluginEntry } from "./Manifest.ts"
 import { decodeConfig } from "./PluginConfig.ts"
+import { hostNamespaces } from "./PluginEvents.ts"
 import type { LoadedPlugin } from "./PluginRegistry.ts"
 
 /** Where built-in plugins live: `plugins/<id>/index.ts` at the root of Backline. */
@@ -52,18 +53,7 @@ const commandName = /^[a-z0-9_]{1,32}$/
  * notices in General), and the namespaces of the events plugins receive (a plugin's emitted events
  * are typed `<id>.<fact>`).
  */
-const reservedIds = new Set([
-  adminPluginId,
-  workspacePluginId,
-  noticesPluginId,
-  "group",
-  "connection",
-  "dialog",
-  "timer",
-  "delivery",
-  "plugin",
-  "api"
-])
+const reservedIds = new Set<string>([adminPluginId, workspacePluginId, noticesPluginId, ...hostNamespaces])
 
 /** The first problem with a plugin's commands, given the commands other plugins already took. */
 const commandProblem = (plugin: AnyPlugin, taken: Map<string, string>): string | undefined => {

@@ -1,5 +1,5 @@
 import { Either } from "effect"
-import { isEmittedRow } from "../plugins/PluginEvents.ts"
+import { hostNamespaces, isEmittedRow } from "../plugins/PluginEvents.ts"
 import type { JournalRow } from "../plugins/PluginJournal.ts"
 
 /** The events a subscription names that are Backline's own; plugins' events are named `<plugin id>.<fact>`. */
@@ -13,17 +13,7 @@ export const builtInEvents = [
 ] as const
 
 // Facts of actors and the host, not plugins: a subscription cannot name `group.…` and the like.
-const notPlugins = new Set([
-  "group",
-  "connection",
-  "dialog",
-  "timer",
-  "delivery",
-  "plugin",
-  "message",
-  "task",
-  "api"
-])
+const notPlugins = new Set<string>([...hostNamespaces, "message", "task"])
 
 /**
  * The event names of `text` (`dialog.opened,message.received`), or why one is not a name a
