@@ -1,4 +1,4 @@
-import { Deferred, Effect, Exit, Option, Queue } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, FiberId, FiberSet, Option, Schedule } from "effect"
 import { createActor, type AnyActor, type AnyEventObject, type Snapshot } from "xstate"
 import { SnapshotStore } from "./SnapshotStore.ts"
 import {
@@ -47,9 +47,16 @@ type Job =
   | { readonly _tag: "Flush" }
 
 interface Entry {
-  readonly queue: Queue.Queue<Job>
+  /** Jobs not yet taken, oldest first: at most `mailboxCapacity`, senders wait beyond. */
+  readonly jobs: Array<Job>
+  /** Senders waiting for room in `jobs`. */
+  readonly waiting: Array<Deferred.Deferred<void>>
   /** Jobs offered and not yet finished: an entry with any is never passivated. */
   pending: number
+  /** Whether a fiber is taking the jobs; it ends once they are all done. */
+  running: boolean
+  /** When the entry last went idle, for passivation. */
+  idleSince: number
   live: Live | undefined
 }
 
@@ -63,7 +70,6 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
     const config = yield* ActorHostConfig
     const store = yield* SnapshotStore
     const committer = yield* StepCommitter
-    const scope = yield* Effect.scope
     const entries = new Map<string, Entry>()
     let timerSteps = 0 // numbers the causes of delayed transitions, unique within this host
     yield* Effect.addFinalizer(() =>
@@ -72,6 +78,8 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
         entries.clear()
       })
     )
+    // Made after that finalizer, so the workers are interrupted before the actors are stopped.
+    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
     const restore = Effect.fn("ActorHost.spawn")(function* (key: string, entry: Entry) {
       const colon = key.indexOf(":")
@@ -104,7 +112,10 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
       live.actor.on("*", (event: AnyEventObject) => live.buffer.push(event))
       live.actor.subscribe({
         next: () => {
-          if (!live.driving) Queue.unsafeOffer(entry.queue, { _tag: "Flush" })
+          if (!live.driving) {
+            entry.jobs.push({ _tag: "Flush" })
+            kick(key, entry)
+          }
         },
         error: () => {} // read from the snapshot's status by the step
       })
@@ -203,17 +214,18 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
     const hasTimers = (live: Live | undefined) =>
       live !== undefined && Object.keys(live.actor.system.getSnapshot()._scheduledEvents).length > 0
 
-    const run = (key: string, entry: Entry): Effect.Effect<void> =>
+    /** Takes the entry's jobs one at a time until there are none left. */
+    const work = (key: string, entry: Entry): Effect.Effect<void> =>
       Effect.gen(function* () {
         for (;;) {
-          const job = yield* Queue.take(entry.queue).pipe(Effect.timeoutOption(config.passivateAfter))
-          if (Option.isNone(job)) {
-            if (entry.pending > 0 || hasTimers(entry.live)) continue
-            entries.delete(key)
-            entry.live?.actor.stop()
-            return yield* Queue.shutdown(entry.queue)
+          const next = entry.jobs.shift()
+          if (next === undefined) {
+            entry.running = false
+            entry.idleSince = yield* Clock.currentTimeMillis
+            return
           }
-          const next = job.value
+          const room = entry.waiting.shift()
+          if (room !== undefined) Deferred.unsafeDone(room, Exit.void)
           if (next._tag === "Flush") {
             const live = entry.live
             if (live === undefined) continue
@@ -239,16 +251,44 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
         }
       })
 
-    const enqueue = (key: string, job: Exclude<Job, { _tag: "Flush" }>) =>
-      Effect.gen(function* () {
+    function kick(key: string, entry: Entry) {
+      if (entry.running) return
+      entry.running = true
+      runFork(work(key, entry))
+    }
+
+    // Idle actors are passivated by a sweep rather than by a timer per actor.
+    const passivateAfter = Duration.toMillis(config.passivateAfter)
+    yield* Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      for (const [key, entry] of entries) {
+        if (entry.running || entry.pending > 0 || now - entry.idleSince < passivateAfter) continue
+        if (hasTimers(entry.live)) continue
+        entries.delete(key)
+        entry.live?.actor.stop()
+      }
+    }).pipe(
+      Effect.repeat(Schedule.spaced(Duration.millis(Math.min(30_000, Math.max(10, passivateAfter / 2))))),
+      Effect.forkScoped
+    )
+
+    const enqueue = (key: string, job: Exclude<Job, { _tag: "Flush" }>): Effect.Effect<void> =>
+      Effect.suspend(() => {
         let entry = entries.get(key)
         if (entry === undefined) {
-          entry = { queue: yield* Queue.bounded<Job>(config.mailboxCapacity), pending: 0, live: undefined }
+          entry = { jobs: [], waiting: [], pending: 0, running: false, idleSince: 0, live: undefined }
           entries.set(key, entry)
-          yield* Effect.forkIn(run(key, entry), scope)
         }
-        entry.pending += 1 // synchronously after the lookup: the worker cannot passivate in between
-        yield* Queue.offer(entry.queue, job)
+        const found = entry
+        found.pending += 1 // synchronously after the lookup: the sweep cannot passivate in between
+        const add = Effect.sync(() => {
+          found.jobs.push(job)
+          kick(key, found)
+        })
+        if (found.jobs.length < config.mailboxCapacity) return add
+        const room = Deferred.unsafeMake<void>(FiberId.none)
+        found.waiting.push(room)
+        return Effect.zipRight(Deferred.await(room), add)
       })
 
     /**
@@ -257,17 +297,14 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
      * `inbox:<connection>/<update_id>` cause marks that inbox row done with the step, a `mail:<id>`
      * cause that mail row. `timer` is the due durable timer the event comes from, if it does.
      */
-    const deliver = Effect.fn("ActorHost.deliver")(function* (
-      key: string,
-      event: AnyEventObject,
-      cause: string,
-      timer?: MailTimer
-    ) {
-      yield* Effect.annotateCurrentSpan({ key, cause, event: event.type })
-      const done = yield* Deferred.make<StepOutcome, DeliveryFailure>()
-      yield* enqueue(key, { _tag: "Deliver", event, cause, timer, done })
-      return yield* Deferred.await(done)
-    })
+    const deliver = (key: string, event: AnyEventObject, cause: string, timer?: MailTimer) =>
+      Effect.suspend(() => {
+        const done = Deferred.unsafeMake<StepOutcome, DeliveryFailure>(FiberId.none)
+        return Effect.zipRight(
+          enqueue(key, { _tag: "Deliver", event, cause, timer, done }),
+          Deferred.await(done)
+        )
+      })
 
     /** The actor's current snapshot (restoring it if passivated), in mailbox order. */
     const snapshotOf = Effect.fn("ActorHost.snapshotOf")(function* (key: string) {

@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Chunk, Deferred, Effect, Exit, Queue } from "effect"
+import { Chunk, Deferred, Effect, Exit, FiberId, Queue } from "effect"
 import { Outbox } from "../telegram/Outbox.ts"
 import { SnapshotStore } from "./SnapshotStore.ts"
 import { ActorHostConfig, type Step } from "./Step.ts"
@@ -99,11 +99,11 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
     )
 
     /** Commits one step, with whatever other steps are ready; dies if the database fails. */
-    const commit = Effect.fn("StepCommitter.commit")(function* (step: Step) {
-      const done = yield* Deferred.make<void>()
-      yield* Queue.offer(queue, { step, done })
-      yield* Deferred.await(done)
-    })
+    const commit = (step: Step) =>
+      Effect.suspend(() => {
+        const done = Deferred.unsafeMake<void>(FiberId.none)
+        return Effect.zipRight(Queue.offer(queue, { step, done }), Deferred.await(done))
+      })
 
     return { commit } as const
   }),

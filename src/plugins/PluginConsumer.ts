@@ -66,7 +66,14 @@ export class PluginConsumer extends Effect.Service<PluginConsumer>()("app/Plugin
           })
         )
         yield* Effect.addFinalizer(() => save)
-        yield* FiberSet.run(fibers, Effect.forever(Effect.zipRight(Queue.take(flush), save)))
+        yield* FiberSet.run(
+          fibers,
+          Queue.take(flush).pipe(
+            Effect.zipRight(save),
+            Effect.zipRight(Effect.sleep(config.cursorSaveInterval)),
+            Effect.forever
+          )
+        )
 
         const lane = (actorKey: string, queue: Array<{ readonly row: JournalRow; readonly entry: Entry }>) =>
           Effect.gen(function* () {

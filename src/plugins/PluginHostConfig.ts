@@ -5,6 +5,11 @@ export class PluginHostConfig extends Context.Reference<PluginHostConfig>()("app
   defaultValue: () => ({
     /** Looks for new journal rows this often even without a notification. */
     pollInterval: Duration.millis(500),
+    /**
+     * The cursor is saved at most this often: rows delivered since are also recorded per actor, so
+     * a crash before a save redelivers nothing, it only reads those rows again.
+     */
+    cursorSaveInterval: Duration.millis(250),
     /** Journal rows read at once. */
     batch: 200,
     /** Rows read and not yet settled, per plugin, before reading waits. */

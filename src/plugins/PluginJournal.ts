@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { journalWindow } from "./JournalWindow.ts"
 
 /**
  * A place in the journal: the appending transaction's id (`xid8`, read as text, so compare it as a
@@ -76,8 +77,7 @@ export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJo
       return { cursor, progress }
     }, Effect.orDie)
 
-    /** Up to `limit` rows after `after`, oldest first. */
-    const read = (after: Position, limit: number) =>
+    const fetch = (after: Position, limit: number) =>
       sql<Raw>`
         select txid::text as txid, seq, actor_key, cause, type, event from journal
         where (txid, seq) > (${after.txid}::xid8, ${after.seq})
@@ -87,6 +87,11 @@ export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJo
         Effect.orDie,
         Effect.withSpan("PluginJournal.read")
       )
+    // The readers of this process (each plugin, the webhook reader) share the newest rows.
+    const window = journalWindow({ fetch, capacity: 5_000, batch: 500 })
+
+    /** Up to `limit` rows after `after`, oldest first. */
+    const read = (after: Position, limit: number) => window.read(after, limit)
 
     /** One row, by `seq`. */
     const row = (seq: number) =>

@@ -12,6 +12,7 @@ import m0009 from "./migrations/0009_plugin_search.ts"
 import m0010 from "./migrations/0010_api.ts"
 import m0011 from "./migrations/0011_webhooks.ts"
 import m0012 from "./migrations/0012_api_uploads.ts"
+import m0013 from "./migrations/0013_outbox_txid.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -29,7 +30,8 @@ export const migrations = Migrator.fromRecord({
   "0009_plugin_search": m0009,
   "0010_api": m0010,
   "0011_webhooks": m0011,
-  "0012_api_uploads": m0012
+  "0012_api_uploads": m0012,
+  "0013_outbox_txid": m0013
 })
 
 const migrate = Migrator.make({})

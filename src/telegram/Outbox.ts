@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { mailChannel } from "../actors/Mailbox.ts"
 import { journalChannel } from "../actors/Timers.ts"
 import { ConnectionId } from "../domain/Ids.ts"
@@ -36,6 +36,20 @@ export interface OutboxRow {
   readonly attempts: number
   /** Not to be sent before (after a 429 or a transient failure). */
   readonly notBefore: Date | null
+  /** The transaction that added the row (`xid8` as text): with `id`, the order the Sender reads rows in. */
+  readonly txid: string
+}
+
+/** A place in the order the Sender reads the outbox in: (txid, id). */
+export interface OutboxPosition {
+  readonly txid: string
+  readonly id: number
+}
+
+/** Whether `a` comes before `b` in the Sender's reading order. */
+export const comesBefore = (a: OutboxPosition, b: OutboxPosition): boolean => {
+  if (a.txid !== b.txid) return BigInt(a.txid) < BigInt(b.txid)
+  return a.id < b.id
 }
 
 /** What the `delivery.failed` journal event (and mail, for an actor that asked) says. */
@@ -61,6 +75,7 @@ interface Raw {
   readonly report_failure: boolean
   readonly attempts: number
   readonly not_before: Date | null
+  readonly txid: string
 }
 
 const fromRaw = (raw: Raw): OutboxRow => ({
@@ -74,7 +89,8 @@ const fromRaw = (raw: Raw): OutboxRow => ({
   replyAs: raw.reply_as,
   reportFailure: raw.report_failure,
   attempts: raw.attempts,
-  notBefore: raw.not_before
+  notBefore: raw.not_before,
+  txid: raw.txid
 })
 
 /** The channel `enqueue` notifies; the payload must not be empty (`PgClient.listen` drops empty ones). */
@@ -89,24 +105,12 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const columns = sql`id, connection_id, chat_id, method, params, params ->> 'message_thread_id' as topic,
-      actor_key, reply_as, report_failure, attempts, not_before`
-    // A lane's topic, as the index on pending rows (`outbox_pending_topic_idx`) has it.
-    const inTopic = (topic: string | null) =>
-      topic === null
-        ? sql`params ->> 'message_thread_id' is null`
-        : sql`params ->> 'message_thread_id' = ${topic}`
+      actor_key, reply_as, report_failure, attempts, not_before, txid::text as txid`
     const rows = (effect: Effect.Effect<ReadonlyArray<Raw>, unknown>) =>
       effect.pipe(
         Effect.map((found) => found.map(fromRaw)),
         Effect.orDie
       )
-    // A lane's next row, in the same statement as settling `id` (whose row that snapshot still shows pending).
-    const nextAfter = (row: OutboxRow) => sql<Raw>`
-      select ${columns} from outbox
-      where connection_id = ${row.connection} and chat_id = ${row.chatId} and ${inTopic(row.topic)}
-        and status = 'pending' and id <> ${row.id}
-      order by id limit 1`
-
     /** Adds calls and wakes the Sender (at commit, when inside a transaction); answers their ids. */
     const enqueue = Effect.fn("Outbox.enqueue")(function* (entries: ReadonlyArray<OutboxEntry>) {
       if (entries.length === 0) return []
@@ -131,19 +135,21 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
       select distinct on (connection_id, chat_id, params ->> 'message_thread_id') ${columns} from outbox
       where status = 'pending' order by connection_id, chat_id, params ->> 'message_thread_id', id`)
 
-    /** The oldest pending row of every lane: its id and lane only (`topic` as in `OutboxRow`). */
-    const laneHeads = sql<{ id: string; connection_id: string; chat_id: string; topic: string | null }>`
-      select distinct on (connection_id, chat_id, params ->> 'message_thread_id')
-        id, connection_id, chat_id, params ->> 'message_thread_id' as topic
-      from outbox where status = 'pending' order by connection_id, chat_id, params ->> 'message_thread_id', id`.pipe(
-      Effect.map((found) =>
-        found.map((row) => ({
-          id: Number(row.id),
-          connection: ConnectionId.make(row.connection_id),
-          chatId: Number(row.chat_id),
-          topic: row.topic
-        }))
-      ),
+    /**
+     * Pending rows after `after` in (txid, id) order, at most `limit`, and only rows of transactions
+     * older than any still running: a row not read yet can then only come after the last one read.
+     */
+    const pendingAfter = (after: OutboxPosition, limit: number) =>
+      rows(sql<Raw>`
+        select ${columns} from outbox
+        where status = 'pending' and (txid, id) > (${after.txid}::xid8, ${after.id})
+          and txid < pg_snapshot_xmin(pg_current_snapshot())
+        order by txid, id limit ${limit}`)
+
+    /** The ids of the pending rows `pendingAfter` can read (of transactions older than any running). */
+    const pendingIds = sql<{ id: string }>`
+      select id from outbox where status = 'pending' and txid < pg_snapshot_xmin(pg_current_snapshot())`.pipe(
+      Effect.map((found) => found.map((row) => Number(row.id))),
       Effect.orDie
     )
 
@@ -155,52 +161,72 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
             sql<Raw>`select ${columns} from outbox where id in ${sql.in(ids)} and status = 'pending' order by id`
           )
 
-    /** The oldest pending row of one lane. */
-    const head = (connection: ConnectionId, chatId: number, topic: string | null) =>
-      rows(sql<Raw>`
-        select ${columns} from outbox
-        where connection_id = ${connection} and chat_id = ${chatId} and ${inTopic(topic)} and status = 'pending'
-        order by id limit 1`).pipe(Effect.map((found) => Option.fromNullable(found[0])))
-
-    // For a row whose actor asked for the outcome: the mail carrying it, in the settling statement.
+    // For a row whose actor asked for the outcome: the mail carrying it.
     const wants = (row: OutboxRow, outcome: "sent" | "failed") =>
       row.actorKey !== null && (row.replyAs !== null || (outcome === "failed" && row.reportFailure))
-    const reply = (row: OutboxRow, outcome: "sent" | "failed", event: object) =>
-      wants(row, outcome)
-        ? sql`insert into actor_mail (actor_key, source, event)
-            values (${row.actorKey}, ${`outbox:${row.id}`}, ${JSON.stringify(event)}::jsonb)`
-        : sql`select 1`
-    const notifyReply = (row: OutboxRow, outcome: "sent" | "failed") =>
-      wants(row, outcome)
-        ? sql`select pg_notify(${mailChannel}, ${row.actorKey})`.pipe(Effect.asVoid, Effect.orDie)
-        : Effect.void
+    const notifyReplies = (keys: ReadonlyArray<string>) =>
+      Effect.forEach(
+        new Set(keys),
+        (key) => sql`select pg_notify(${mailChannel}, ${key})`.pipe(Effect.orDie),
+        { discard: true }
+      )
 
     /**
-     * Marks `row` sent with Telegram's result (and the messages it produced, in `message_map`), mailing the result to its actor
-     * if it asked; answers the lane's next row.
+     * Marks rows sent with Telegram's results, in one statement: each row's result, the messages
+     * it produced (in `message_map`), and for a row whose actor asked, the result mailed back.
      */
-    const sent = (row: OutboxRow, result: unknown) => {
-      const mappings = mappingsOf(row.method, row.params, result)
-      const messageId = mappings[0]?.messageId ?? null
-      return rows(sql<Raw>`
-        with replied as (
-          ${reply(row, "sent", { type: row.replyAs, outboxId: row.id, messageId, result: result ?? null })}
-        ), done as (
-          update outbox set status = 'sent', result = ${JSON.stringify(result ?? null)}::jsonb, sent_at = now(),
-            attempts = attempts + 1, error = null
-          where id = ${row.id} returning id, connection_id, chat_id
-        ), mapped as (
-          insert into message_map (outbox_id, connection_id, chat_id, message_id, source_chat_id, source_message_id)
-          select done.id, done.connection_id, done.chat_id, m."messageId", m."sourceChatId", m."sourceMessageId"
-          from done, jsonb_to_recordset(${JSON.stringify(mappings)}::jsonb)
-            as m("messageId" bigint, "sourceChatId" bigint, "sourceMessageId" bigint)
-          on conflict do nothing
+    const sentAll = (done: ReadonlyArray<{ readonly row: OutboxRow; readonly result: unknown }>) =>
+      Effect.gen(function* () {
+        if (done.length === 0) return
+        const results = done.map(({ row, result }) => ({ id: row.id, result: result ?? null }))
+        const mapped = done.flatMap(({ row, result }) =>
+          mappingsOf(row.method, row.params, result).map((mapping) => ({
+            outbox_id: row.id,
+            connection_id: row.connection,
+            chat_id: row.chatId,
+            message_id: mapping.messageId,
+            source_chat_id: mapping.sourceChatId,
+            source_message_id: mapping.sourceMessageId
+          }))
         )
-        ${nextAfter(row)}`).pipe(
-        Effect.map((found) => Option.fromNullable(found[0])),
-        Effect.tap(() => notifyReply(row, "sent"))
-      )
-    }
+        const replies = done.flatMap(({ row, result }) =>
+          wants(row, "sent")
+            ? [
+                {
+                  actor_key: row.actorKey!,
+                  source: `outbox:${row.id}`,
+                  event: {
+                    type: row.replyAs,
+                    outboxId: row.id,
+                    messageId: mappingsOf(row.method, row.params, result)[0]?.messageId ?? null,
+                    result: result ?? null
+                  }
+                }
+              ]
+            : []
+        )
+        yield* sql`
+          with settled as (
+            update outbox set status = 'sent', result = v.result, sent_at = now(), attempts = attempts + 1, error = null
+            from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as v(id bigint, result jsonb)
+            where outbox.id = v.id
+          ), mapped as (
+            insert into message_map (outbox_id, connection_id, chat_id, message_id, source_chat_id, source_message_id)
+            select outbox_id, connection_id, chat_id, message_id, source_chat_id, source_message_id
+            from jsonb_to_recordset(${JSON.stringify(mapped)}::jsonb) as m(outbox_id bigint, connection_id text,
+              chat_id bigint, message_id bigint, source_chat_id bigint, source_message_id bigint)
+            on conflict do nothing
+          ), replied as (
+            insert into actor_mail (actor_key, source, event)
+            select actor_key, source, event
+            from jsonb_to_recordset(${JSON.stringify(replies)}::jsonb) as r(actor_key text, source text, event jsonb)
+          )
+          select 1`.pipe(Effect.orDie)
+        yield* notifyReplies(replies.map((reply) => reply.actor_key))
+      })
+
+    /** Marks `row` sent with Telegram's result (see `sentAll`). */
+    const sent = (row: OutboxRow, result: unknown) => sentAll([{ row, result }])
 
     /**
      * Marks `row` failed with Telegram's description and, in the same statement, appends a
@@ -216,22 +242,29 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         code,
         description
       }
-      return rows(sql<Raw>`
-        with replied as (
-          ${reply(row, "failed", { ...event, params: { chat_id: row.chatId, ...row.params } })}
-        ), done as (
-          update outbox set status = 'failed', error = ${description}, attempts = attempts + 1 where id = ${row.id}
-        ), logged as (
-          insert into journal (actor_key, cause, ordinal, type, event)
-          values (${row.actorKey ?? `connection:${row.connection}`}, ${`outbox:${row.id}`}, 0, 'delivery.failed',
-            ${JSON.stringify(event)}::jsonb)
-          on conflict do nothing
-        )
-        ${nextAfter(row)}`).pipe(
-        Effect.map((found) => Option.fromNullable(found[0])),
-        Effect.tap(() => notifyReply(row, "failed")),
-        Effect.tap(() => sql`select pg_notify(${journalChannel}, ${row.connection})`.pipe(Effect.orDie))
-      )
+      const mailed = wants(row, "failed")
+      const reply = { ...event, params: { chat_id: row.chatId, ...row.params } }
+      return Effect.gen(function* () {
+        yield* sql`
+          with replied as (
+            ${
+              mailed
+                ? sql`insert into actor_mail (actor_key, source, event)
+                    values (${row.actorKey}, ${`outbox:${row.id}`}, ${JSON.stringify(reply)}::jsonb)`
+                : sql`select 1`
+            }
+          ), done as (
+            update outbox set status = 'failed', error = ${description}, attempts = attempts + 1 where id = ${row.id}
+          ), logged as (
+            insert into journal (actor_key, cause, ordinal, type, event)
+            values (${row.actorKey ?? `connection:${row.connection}`}, ${`outbox:${row.id}`}, 0, 'delivery.failed',
+              ${JSON.stringify(event)}::jsonb)
+            on conflict do nothing
+          )
+          select 1`.pipe(Effect.orDie)
+        if (mailed) yield* notifyReplies([row.actorKey!])
+        yield* sql`select pg_notify(${journalChannel}, ${row.connection})`.pipe(Effect.orDie)
+      })
     }
 
     /** Leaves `row` pending until `notBefore`, noting why (and counting the attempt, unless a 429). */
@@ -241,6 +274,6 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
           attempts = attempts + ${countAttempt ? 1 : 0}
         where id = ${row.id}`.pipe(Effect.asVoid, Effect.orDie)
 
-    return { enqueue, heads, laneHeads, pendingOf, head, sent, failed, postpone } as const
+    return { enqueue, heads, pendingAfter, pendingIds, pendingOf, sent, sentAll, failed, postpone } as const
   })
 }) {}

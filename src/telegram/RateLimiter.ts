@@ -23,11 +23,15 @@ export interface RateLimits {
   /**
    * Calls of one bot in flight at once. Calls granted but still on their way may arrive bunched,
    * and Telegram's full bucket has then wasted what they were granted from: keep this at most the
-   * bot's headroom (30 × 0.2 = 6) so such a bunch always fits. It holds with `enabled` false too:
-   * the Sender keeps a slot until it has recorded the call's outcome, so a crash loses at most
-   * this many outcomes per bot.
+   * bot's headroom (30 × 0.2 = 6) so such a bunch always fits. The Sender keeps a slot until it
+   * has recorded the call's outcome, so a crash loses at most this many outcomes per bot.
    */
   readonly inFlight: number
+  /**
+   * Calls of one bot in flight at once when `enabled` is false: no bucket to bunch against, so
+   * only the crash window bounds it (a crash loses at most this many outcomes per bot).
+   */
+  readonly inFlightWithoutLimits: number
 }
 
 /** Telegram's figures: about 1 message/s per private chat (short bursts pass), 20/min per group, 30/s per bot. */
@@ -38,7 +42,8 @@ export const telegramLimits: RateLimits = {
   privateChat: { burst: 3, perSecond: 1 },
   group: { burst: 20, perSecond: 20 / 60 },
   bot: { burst: 30, perSecond: 30 },
-  inFlight: 6
+  inFlight: 6,
+  inFlightWithoutLimits: 64
 }
 
 /** The limits the RateLimiter (and the Sender's 429 pauses) use; tests provide a faster `timeScale`. */
@@ -213,7 +218,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
         groups: [],
         others: [],
         pumping: false,
-        free: limits.inFlight,
+        free: limits.enabled ? limits.inFlight : limits.inFlightWithoutLimits,
         slotWaiters: { groups: [], others: [] }
       }
       gates.set(connection, gate)
@@ -279,7 +284,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
         Effect.suspend(() => {
           const isGroup = chatId < 0
           const gate = gateOf(connection)
-          // Without limits, a bot still has at most `inFlight` calls in flight.
+          // Without limits, a bot still has at most `inFlightWithoutLimits` calls in flight.
           if (!limits.enabled)
             return Effect.acquireUseRelease(
               Effect.interruptible(takeSlot(gate, isGroup)),

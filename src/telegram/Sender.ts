@@ -2,12 +2,14 @@ import { SqlClient } from "@effect/sql"
 import { InputFile } from "grammy"
 import {
   Cache,
+  Chunk,
   Clock,
   Context,
   Deferred,
   Duration,
   Effect,
   Either,
+  Exit,
   FiberSet,
   Metric,
   Option,
@@ -18,7 +20,7 @@ import {
 import type { ConnectionId } from "../domain/Ids.ts"
 import { BotApi, type BotApiFailure } from "./BotApi.ts"
 import { Connections } from "./Connections.ts"
-import { Outbox, outboxChannel, type OutboxRow } from "./Outbox.ts"
+import { comesBefore, Outbox, outboxChannel, type OutboxPosition, type OutboxRow } from "./Outbox.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
 import { Notifications } from "../sql/Notifications.ts"
 
@@ -31,7 +33,9 @@ export class SenderConfig extends Context.Reference<SenderConfig>()("app/SenderC
     initialBackoff: Duration.seconds(1),
     maxBackoff: Duration.minutes(5),
     /** After this many transient failures in a row the call is given up as failed. */
-    maxAttempts: 20
+    maxAttempts: 20,
+    /** Most sent calls recorded in one statement. */
+    recordBatch: 256
   })
 }) {}
 
@@ -57,10 +61,17 @@ const laneOf = (row: {
   readonly topic: string | null
 }) => `${row.connection}|${row.chatId}|${row.topic ?? ""}`
 
+/** A lane's pending rows, oldest first; `running` while a fiber sends them. */
 interface Lane {
-  current: number
-  /** A scan saw a newer head while the lane was busy: look again before letting the lane go. */
-  dirty: boolean
+  readonly rows: Array<OutboxRow>
+  running: boolean
+}
+
+/** A sent call waiting to be recorded with others in one statement. */
+interface Recording {
+  readonly row: OutboxRow
+  readonly result: unknown
+  readonly done: Deferred.Deferred<void>
 }
 
 const mediaParams = new Set(["photo", "document", "video", "audio", "animation"])
@@ -115,23 +126,60 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       lookup: (id: ConnectionId) => connections.get(id)
     })
     const lanes = new Map<string, Lane>()
+    /** Pending rows held in lanes, by id: a read that finds one again leaves it where it is. */
+    const held = new Set<number>()
+    /**
+     * Rows recorded as done while a read was running, with the number of that read: the read's
+     * snapshot may still show them pending. Forgotten once a read that began after them ends.
+     */
+    const recent = new Map<number, number>()
+    let reads = 0
+    /** The last row read in (txid, id) order: new rows are read after it. */
+    let readAt: OutboxPosition = { txid: "0", id: 0 }
     const wake = yield* Queue.sliding<void>(1)
     const fibers = yield* FiberSet.make()
+    const recordings = yield* Effect.acquireRelease(Queue.unbounded<Recording>(), Queue.shutdown)
 
     const later = (ms: number) => Effect.map(Clock.currentTimeMillis, (now) => new Date(now + ms))
 
-    /** Records the outcome of a call; answers the row to send next in this lane (the same one to retry). */
+    // Sent calls are recorded together: one statement for every call answered meanwhile. Should
+    // it fail, each is recorded alone, so one bad row fails alone.
+    const recordAll = (batch: ReadonlyArray<Recording>): Effect.Effect<void> =>
+      Effect.exit(outbox.sentAll(batch)).pipe(
+        Effect.flatMap((exit) =>
+          Exit.isSuccess(exit)
+            ? Effect.forEach(batch, (one) => Deferred.succeed(one.done, undefined), { discard: true })
+            : batch.length === 1
+              ? Deferred.failCause(batch[0]!.done, exit.cause)
+              : Effect.forEach(batch, (one) => recordAll([one]), { discard: true })
+        )
+      )
+    yield* Queue.takeBetween(recordings, 1, config.recordBatch).pipe(
+      Effect.flatMap((batch) => recordAll(Chunk.toReadonlyArray(batch))),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    const record = (row: OutboxRow, result: unknown) =>
+      Effect.gen(function* () {
+        const done = yield* Deferred.make<void>()
+        yield* Queue.offer(recordings, { row, result, done })
+        yield* Deferred.await(done)
+      })
+
+    /** Records the outcome of a call; answers the row again (updated) if it is to be retried. */
     const settle = (row: OutboxRow, outcome: Either.Either<unknown, BotApiFailure>) =>
       Effect.gen(function* () {
         if (Either.isRight(outcome)) {
           yield* count(row.method, "sent")
-          return yield* outbox.sent(row, outcome.right)
+          yield* record(row, outcome.right)
+          return Option.none<OutboxRow>()
         }
         const failure = outcome.left
         if (failure._tag === "PermanentFailure") {
           yield* count(row.method, "failed")
           yield* Effect.logWarning(`${row.method} failed: ${failure.code} ${failure.description}`)
-          return yield* outbox.failed(row, failure.code, failure.description)
+          yield* outbox.failed(row, failure.code, failure.description)
+          return Option.none<OutboxRow>()
         }
         if (failure._tag === "RateLimited") {
           const pause = failure.retryAfter * 1000 * limiter.limits.timeScale
@@ -148,11 +196,12 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         if (attempts >= config.maxAttempts) {
           yield* count(row.method, "failed")
           yield* Effect.logWarning(`${row.method} given up after ${attempts} attempts: ${failure.reason}`)
-          return yield* outbox.failed(
+          yield* outbox.failed(
             row,
             failure.code ?? 0,
             `gave up after ${attempts} attempts: ${failure.reason}`
           )
+          return Option.none<OutboxRow>()
         }
         const backoff = Math.min(
           Duration.toMillis(config.initialBackoff) * 2 ** (attempts - 1),
@@ -165,22 +214,24 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         return Option.some({ ...row, attempts, notBefore })
       })
 
-    /** Sends one row once its time has come; answers the lane's next row. */
-    const send = Effect.fn("Sender.send")(
-      function* (row: OutboxRow) {
-        yield* Effect.annotateCurrentSpan({ connection: row.connection, chat: row.chatId, outbox: row.id })
+    /** Sends one row once its time has come; answers it again (updated) if it is to be retried. */
+    const send = (row: OutboxRow) =>
+      Effect.gen(function* () {
         if (row.notBefore !== null) {
           const now = yield* Clock.currentTimeMillis
           yield* Effect.sleep(Math.max(0, row.notBefore.getTime() - now))
         }
         const bot = yield* bots.get(row.connection)
-        if (Option.isNone(bot)) return yield* outbox.failed(row, 0, `unknown connection ${row.connection}`)
+        if (Option.isNone(bot)) {
+          yield* outbox.failed(row, 0, `unknown connection ${row.connection}`)
+          return Option.none<OutboxRow>()
+        }
         const given = "chat_id" in row.params ? row.params : { ...row.params, chat_id: row.chatId }
         const uploads = uploadsOf(given)
         const params = uploads.length === 0 ? given : yield* withUploads(sql, given, uploads)
         // Once the call has left, it finishes and is recorded even if the Sender is shutting down
         // (the RateLimiter's waits before it stay interruptible). It holds its call slot until
-        // recorded, so a crash loses the outcome of at most the bot's `inFlight` calls.
+        // recorded, so a crash loses the outcome of at most the bot's calls in flight.
         const call = Effect.either(botApi.call(bot.value, row.method, params)).pipe(
           Effect.flatMap((outcome) =>
             Effect.zipLeft(
@@ -201,56 +252,103 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
             weightOf(row.method, row.params)
           )(call)
           .pipe(Effect.uninterruptible)
-      },
-      (effect, row) =>
-        Effect.annotateLogs(effect, { connection: row.connection, chat: row.chatId, outbox: row.id })
-    )
+      }).pipe(Effect.annotateLogs({ connection: row.connection, chat: row.chatId, outbox: row.id }))
 
-    /** Lets a lane go, unless a scan saw a newer row meanwhile: then answers that row. */
-    const release = (key: string, lane: Lane, row: OutboxRow): Effect.Effect<Option.Option<OutboxRow>> =>
-      Effect.suspend(() => {
-        if (!lane.dirty) {
-          lanes.delete(key)
-          return Effect.succeed(Option.none())
-        }
-        lane.dirty = false
-        return Effect.flatMap(outbox.head(row.connection, row.chatId, row.topic), (next) =>
-          Option.isSome(next) ? Effect.succeed(next) : release(key, lane, row)
-        )
-      })
+    /** Forgets a row that is no longer pending (while a read runs, remembering that it is done). */
+    const forget = (id: number) => {
+      held.delete(id)
+      recent.set(id, reads)
+    }
 
-    const runLane = (key: string, lane: Lane, first: OutboxRow) =>
+    /** Lets a lane go: synchronously with finding it empty, so a row put in it meanwhile starts a new one. */
+    const drop = (key: string, lane: Lane) => {
+      lane.running = false
+      if (lanes.get(key) === lane) lanes.delete(key)
+    }
+
+    const runLane = (key: string, lane: Lane) =>
       Effect.gen(function* () {
-        let row: Option.Option<OutboxRow> = Option.some(first)
-        while (Option.isSome(row)) {
-          lane.current = row.value.id
-          const next = yield* send(row.value)
-          row = Option.isSome(next) ? next : yield* release(key, lane, row.value)
+        for (;;) {
+          const row = lane.rows[0]
+          if (row === undefined) return drop(key, lane)
+          const retry = yield* send(row)
+          if (Option.isSome(retry)) lane.rows[0] = retry.value
+          else {
+            lane.rows.shift()
+            forget(row.id)
+          }
         }
       }).pipe(
         Effect.catchAllCause((cause) =>
-          Effect.logError("Sender: lane stopped; it resumes at the next scan", cause)
+          Effect.logError("Sender: lane stopped; it resumes at the next scan", cause).pipe(
+            // Its rows are read again from the outbox.
+            Effect.zipRight(
+              Effect.sync(() => {
+                for (const row of lane.rows.splice(0)) held.delete(row.id)
+                drop(key, lane)
+              })
+            )
+          )
         ),
-        Effect.ensuring(Effect.sync(() => lanes.get(key) === lane && lanes.delete(key)))
+        Effect.onInterrupt(() => Effect.sync(() => drop(key, lane)))
       )
 
-    const scan = Effect.gen(function* () {
-      const idle: Array<number> = []
-      for (const head of yield* outbox.laneHeads) {
-        const busy = lanes.get(laneOf(head))
-        if (busy === undefined) idle.push(head.id)
-        else if (busy.current !== head.id) busy.dirty = true
+    /** Puts pending rows just read in their lanes, in id order, and starts the lanes that wait. */
+    const hold = (found: ReadonlyArray<OutboxRow>) =>
+      Effect.gen(function* () {
+        const started = new Set<string>()
+        for (const row of found) {
+          if (held.has(row.id) || recent.has(row.id)) continue
+          held.add(row.id)
+          if (comesBefore(readAt, row)) readAt = { txid: row.txid, id: row.id }
+          const key = laneOf(row)
+          let lane = lanes.get(key)
+          if (lane === undefined) {
+            lane = { rows: [], running: false }
+            lanes.set(key, lane)
+          }
+          // A row read again (its lane had stopped) takes its place in order, behind the row in flight.
+          let at = lane.rows.length
+          while (at > (lane.running ? 1 : 0) && comesBefore(row, lane.rows[at - 1]!)) at--
+          lane.rows.splice(at, 0, row)
+          if (!lane.running) started.add(key)
+        }
+        for (const key of started) {
+          const lane = lanes.get(key)!
+          lane.running = true
+          yield* FiberSet.run(fibers, runLane(key, lane))
+        }
+      })
+
+    /** Runs one read of the outbox, leaving out rows recorded as done since it began. */
+    const read = <A extends ReadonlyArray<OutboxRow>>(query: Effect.Effect<A>) =>
+      Effect.gen(function* () {
+        const number = ++reads
+        const found = yield* query
+        yield* hold(found)
+        for (const [id, at] of recent) if (at < number) recent.delete(id)
+        return found
+      })
+
+    /** Reads the rows added since the last read. */
+    const readNew = Effect.gen(function* () {
+      for (;;) {
+        const found = yield* read(outbox.pendingAfter(readAt, 1_000))
+        if (found.length < 1_000) return
       }
-      // Rows are read in full only to start a lane, and only if still pending: the lane may have
-      // sent one and let go while the heads were being read.
-      for (const row of yield* outbox.pendingOf(idle)) {
-        const key = laneOf(row)
-        if (lanes.has(key)) continue
-        const lane: Lane = { current: row.id, dirty: false }
-        lanes.set(key, lane)
-        yield* FiberSet.run(fibers, runLane(key, lane, row))
-      }
-    }).pipe(Effect.catchAllCause((cause) => Effect.logError("Sender: scan failed", cause)))
+    })
+
+    /** Reads every pending row not in a lane, such as the rows of a lane that stopped on a failure. */
+    const readMissing = Effect.gen(function* () {
+      const missing = (yield* outbox.pendingIds).filter((id) => !held.has(id))
+      for (let i = 0; i < missing.length; i += 1_000)
+        yield* read(outbox.pendingOf(missing.slice(i, i + 1_000)))
+    })
+
+    const scan = (full: boolean) =>
+      Effect.zipRight(readNew, full ? readMissing : Effect.void).pipe(
+        Effect.catchAllCause((cause) => Effect.logError("Sender: scan failed", cause))
+      )
 
     const listening = yield* Deferred.make<void>()
     yield* notifications.listen(outboxChannel).pipe(
@@ -269,9 +367,15 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       Effect.retry({ times: 50 }),
       Effect.ignoreLogged
     )
-    yield* Queue.offer(wake, undefined)
-    yield* Queue.take(wake).pipe(Effect.zipRight(scan), Effect.forever, Effect.forkScoped)
-    yield* Queue.offer(wake, undefined).pipe(
+    // One fiber reads the outbox: on a notification the new rows, on each poll every pending row.
+    const polls = yield* Queue.sliding<void>(1)
+    yield* Queue.offer(polls, undefined)
+    yield* Effect.raceFirst(Effect.as(Queue.take(polls), true), Effect.as(Queue.take(wake), false)).pipe(
+      Effect.flatMap(scan),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    yield* Queue.offer(polls, undefined).pipe(
       Effect.delay(config.pollInterval),
       Effect.forever,
       Effect.forkScoped

@@ -43,17 +43,34 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
       return new Map(known.map((row) => [row.actor_key, row.status]))
     })
 
-    /** The Telegram messages of the rows caused by an update (a client's message, a team's answer). */
+    /** The Telegram messages of the rows caused by an update (a client's message, a team's answer), in one read. */
     const messages = Effect.fn("WebhookJournal.messages")(function* (rows: ReadonlyArray<JournalRow>) {
+      const wanted = new Map<string, { readonly connection: string; readonly updateId: string }>()
+      for (const row of rows) {
+        if (row.type !== "dialog.clientWrote" && row.type !== "dialog.teamAnswered") continue
+        const match = inboxCause.exec(row.cause)
+        if (match !== null)
+          wanted.set(`${match[1]!}/${match[2]!}`, { connection: match[1]!, updateId: match[2]! })
+      }
       const found = new Map<string, Record<string, unknown>>()
+      if (wanted.size === 0) return found
+      const updates = [...wanted.values()]
+      const stored = yield* sql<{
+        connection_id: string
+        update_id: string
+        message: Record<string, unknown> | null
+      }>`
+        select connection_id, update_id, payload -> 'message' as message from inbox
+        where connection_id in ${sql.in([...new Set(updates.map((update) => update.connection))])}
+          and update_id in ${sql.in(updates.map((update) => update.updateId))}`
+      const byUpdate = new Map(
+        stored.map((update) => [`${update.connection_id}/${update.update_id}`, update.message])
+      )
       for (const row of rows) {
         if (row.type !== "dialog.clientWrote" && row.type !== "dialog.teamAnswered") continue
         const match = inboxCause.exec(row.cause)
         if (match === null || found.has(row.cause)) continue
-        const [update] = yield* sql<{ message: Record<string, unknown> | null }>`
-          select payload -> 'message' as message from inbox
-          where connection_id = ${match[1]!} and update_id = ${match[2]!}`
-        const message = update?.message
+        const message = byUpdate.get(`${match[1]!}/${match[2]!}`)
         if (message !== null && message !== undefined && message["message_id"] === row.event["messageId"])
           found.set(row.cause, message)
       }

@@ -60,8 +60,8 @@ describe("backline start survives SIGKILL", () => {
 
       // A kill loses the outcome of the calls Telegram had carried out and the outbox had not yet
       // recorded; those are made again after the restart. The Sender holds one of the bot's
-      // `inFlight` (6) call slots from a call until its outcome is recorded, limits off or not, so
-      // that is at most 6 calls per kill, 30 for the run. Counted at each kill, with the process gone: pending
+      // call slots (`inFlightWithoutLimits`, 64, as its limits are off) from a call until its
+      // outcome is recorded, so that is at most 64 calls per kill. Counted at each kill, with the process gone: pending
       // copies already in the group (and the messages they copy), pending topics that exist.
       const windows: Array<{ at: number; calls: number; copies: number; topics: number }> = []
       for (let kill = 0; kill < kills; kill++) {
@@ -87,7 +87,7 @@ describe("backline start survives SIGKILL", () => {
           window.topics += opened
           if (copied + opened > 0) window.calls += 1
         }
-        expect(window.calls).toBeLessThanOrEqual(telegramLimits.inFlight)
+        expect(window.calls).toBeLessThanOrEqual(telegramLimits.inFlightWithoutLimits)
         windows.push(window)
         backline = backline.restart()
         await backline.running()
@@ -156,7 +156,7 @@ describe("backline start survives SIGKILL", () => {
           `${inbox.rows[0]?.n} updates done, each applied once; ${delivered}/${total} messages in their client's topic; ` +
           `${duplicates} extra copies (messages of calls in flight at the kills: ` +
           `${windows.map((window) => window.copies).join("+")} = ${inFlight}; calls: ` +
-          `${windows.map((window) => window.calls).join("+")}, at most ${telegramLimits.inFlight} per kill); ` +
+          `${windows.map((window) => window.calls).join("+")}, at most ${telegramLimits.inFlightWithoutLimits} per kill); ` +
           `${world.topics(group).length} topics for ${clientCount} clients (${extraTopics} created again; ` +
           `in flight at the kills: ${topicsInFlight}); ${((Date.now() - started) / 1000).toFixed(1)} s`
       )

@@ -154,8 +154,8 @@ describe("RateLimiter", () => {
     )
   )
 
-  it.scoped("keeps no budgets when disabled, only the bot's calls in flight", () =>
-    withLimiter({ ...exact, enabled: false }, (limiter) =>
+  it.scoped("keeps no budgets when disabled, only the bot's calls in flight (inFlightWithoutLimits)", () =>
+    withLimiter({ ...exact, enabled: false, inFlightWithoutLimits: 6 }, (limiter) =>
       Effect.gen(function* () {
         expect(
           yield* run(
