@@ -6,6 +6,7 @@ import { ActorHost } from "./ActorHost.ts"
 import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
 import { linkRoute, loadRouteContext, routeOf } from "./Routes.ts"
 import { stepAnnotations } from "./Step.ts"
+import { taggedIncrements } from "../http/TaggedCounter.ts"
 import { Notifications } from "../sql/Notifications.ts"
 import { ChatAdmins } from "../telegram/ChatAdmins.ts"
 import { MessageMap } from "../telegram/MessageMap.ts"
@@ -21,14 +22,18 @@ export const routedTotal = Metric.counter("backline_router_updates_total", {
   incremental: true
 })
 
-const routed = (result: "delivered" | "no_actor" | "dead") =>
-  Metric.increment(Metric.tagged(routedTotal, "result", result))
+const routed: (result: "delivered" | "no_actor" | "dead") => Effect.Effect<void> = taggedIncrements(
+  routedTotal,
+  "result"
+)
 
 /** Mail rows this process has settled, by `result` (delivered, dead), for `/metrics`. */
 export const mailTotal = Metric.counter("backline_mail_total", {
   description: "Actor mail (timers, Bot API results, commands) applied by the Router, by result",
   incremental: true
 })
+
+const mailed: (result: "delivered" | "dead") => Effect.Effect<void> = taggedIncrements(mailTotal, "result")
 
 /** Runs each lane's effects in order, the lanes at once. */
 const runLanes = (lanes: Map<string, Array<Effect.Effect<void>>>) =>
@@ -75,7 +80,7 @@ export class Router extends Effect.Service<Router>()("app/Router", {
         Effect.orDie
       )
 
-    const route = Effect.fn("Router.route")(function* (
+    const route = Effect.fnUntraced(function* (
       row: Row,
       targets: ReadonlyArray<readonly [string, DomainEvent]>
     ) {
@@ -147,11 +152,11 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     const applyMail = (row: MailRow) => {
       const cause = `mail:${row.id}`
       return host.deliver(row.actorKey, row.event, cause, row.timer).pipe(
-        Effect.zipRight(Metric.increment(Metric.tagged(mailTotal, "result", "delivered"))),
+        Effect.zipRight(mailed("delivered")),
         Effect.catchAll((failed) =>
           Effect.logWarning(`router: ${cause} (${row.source}) dead-lettered: ${failed.message}`).pipe(
             Effect.zipRight(mailbox.bury(row, failed.message)),
-            Effect.zipRight(Metric.increment(Metric.tagged(mailTotal, "result", "dead"))),
+            Effect.zipRight(mailed("dead")),
             Effect.annotateLogs(stepAnnotations(row.actorKey, cause))
           )
         )

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Chunk, Deferred, Effect, Exit, FiberId, Queue } from "effect"
-import { Outbox } from "../telegram/Outbox.ts"
+import { Outbox, outboxChannel } from "../telegram/Outbox.ts"
 import { SnapshotStore } from "./SnapshotStore.ts"
 import { ActorHostConfig, type Step } from "./Step.ts"
 import { journalChannel, Timers } from "./Timers.ts"
@@ -37,11 +37,14 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
             event: JSON.stringify(event)
           }))
         )
-        if (journal.length > 0) {
-          yield* sql`insert into journal ${sql.insert(journal)} on conflict do nothing`
-          yield* sql`select pg_notify(${journalChannel}, ${journal[0]!.actor_key})`
-        }
-        yield* outbox.enqueue(steps.flatMap((step) => step.outbox))
+        if (journal.length > 0) yield* sql`insert into journal ${sql.insert(journal)} on conflict do nothing`
+        const sends = steps.flatMap((step) => step.outbox)
+        yield* outbox.enqueue(sends, false)
+        // The journal's readers and the Sender are woken at commit, by one statement.
+        if (journal.length > 0 && sends.length > 0)
+          yield* sql`select pg_notify(${journalChannel}, ${journal[0]!.actor_key}), pg_notify(${outboxChannel}, ${sends[0]!.connection})`
+        else if (journal.length > 0) yield* sql`select pg_notify(${journalChannel}, ${journal[0]!.actor_key})`
+        else if (sends.length > 0) yield* sql`select pg_notify(${outboxChannel}, ${sends[0]!.connection})`
         const inbox = steps.flatMap((step) => (step.inbox === undefined ? [] : [step.inbox]))
         if (inbox.length > 0)
           yield* sql`
@@ -77,7 +80,7 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
                   change.generation
                 )
               : timers.cancel(step.key, change.name)
-      }).pipe(sql.withTransaction, Effect.withSpan("StepCommitter.write"))
+      }).pipe(sql.withTransaction)
 
     const commitBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<void> =>
       write(batch.map((pending) => pending.step)).pipe(

@@ -1,3 +1,4 @@
+import { taggedIncrements } from "../http/TaggedCounter.ts"
 import { Clock, Effect, Metric, Queue } from "effect"
 import { PluginDispatch } from "./PluginDispatch.ts"
 import { PluginEffects } from "./PluginEffects.ts"
@@ -12,8 +13,8 @@ export const pluginDeliveriesTotal = Metric.counter("backline_plugin_deliveries_
   incremental: true
 })
 
-const counted = (plugin: string, result: "handled" | "retried" | "dead") =>
-  Metric.increment(Metric.tagged(Metric.tagged(pluginDeliveriesTotal, "plugin", plugin), "result", result))
+const countDelivery = taggedIncrements(pluginDeliveriesTotal, "plugin", "result")
+const counted = (plugin: string, result: "handled" | "retried" | "dead") => countDelivery(plugin, result)
 
 /**
  * How a delivery from the journal ended: handled, not for the plugin (skipped), parked behind the

@@ -84,8 +84,7 @@ export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJo
           and txid < pg_snapshot_xmin(pg_current_snapshot())
         order by journal.txid, journal.seq limit ${limit}`.pipe(
         Effect.map((rows) => rows.map(fromRaw)),
-        Effect.orDie,
-        Effect.withSpan("PluginJournal.read")
+        Effect.orDie
       )
     // The readers of this process (each plugin, the webhook reader) share the newest rows.
     const window = journalWindow({ fetch, capacity: 5_000, batch: 500 })

@@ -93,12 +93,11 @@ export class BotApi extends Effect.Service<BotApi>()("app/BotApi", {
     }
 
     /** Calls `method` with `params` as `connection`'s bot and answers Telegram's `result`. */
-    const call = Effect.fn("BotApi.call")(function* (
+    const call = Effect.fnUntraced(function* (
       connection: BotConnection,
       method: string,
       params: Readonly<Record<string, unknown>>
     ) {
-      yield* Effect.annotateCurrentSpan({ connection: connection.id, method })
       const raw = apiFor(connection).raw as unknown as Record<string, RawCall>
       const run = raw[method]
       if (run === undefined)

@@ -67,7 +67,7 @@ export class Inbox extends Effect.Service<Inbox>()("app/Inbox", {
      * Stores a batch of raw updates (parsed JSON) in one transaction, answering what happened to
      * each one that has an update id; one without is logged and skipped.
      */
-    const storeAll = Effect.fn("Inbox.storeAll")(function* (
+    const storeAll = Effect.fnUntraced(function* (
       connection: ConnectionId,
       updates: ReadonlyArray<unknown>
     ) {

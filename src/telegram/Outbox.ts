@@ -111,8 +111,11 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         Effect.map((found) => found.map(fromRaw)),
         Effect.orDie
       )
-    /** Adds calls and wakes the Sender (at commit, when inside a transaction); answers their ids. */
-    const enqueue = Effect.fn("Outbox.enqueue")(function* (entries: ReadonlyArray<OutboxEntry>) {
+    /**
+     * Adds calls and wakes the Sender (at commit, when inside a transaction), unless `notify` is
+     * false (the caller notifies `outboxChannel` itself); answers their ids.
+     */
+    const enqueue = Effect.fnUntraced(function* (entries: ReadonlyArray<OutboxEntry>, notify = true) {
       if (entries.length === 0) return []
       const inserted = yield* sql<{ id: string }>`insert into outbox ${sql.insert(
         entries.map((entry) => ({
@@ -126,7 +129,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
           report_failure: entry.reportFailure === true
         }))
       )} returning id`.pipe(Effect.orDie)
-      yield* sql`select pg_notify(${outboxChannel}, ${entries[0]!.connection})`.pipe(Effect.orDie)
+      if (notify) yield* sql`select pg_notify(${outboxChannel}, ${entries[0]!.connection})`.pipe(Effect.orDie)
       return inserted.map((row) => Number(row.id))
     })
 
@@ -209,7 +212,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
           with settled as (
             update outbox set status = 'sent', result = v.result, sent_at = now(), attempts = attempts + 1, error = null
             from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as v(id bigint, result jsonb)
-            where outbox.id = v.id
+            where outbox.id = v.id and outbox.id in ${sql.in(results.map((one) => one.id))}
           ), mapped as (
             insert into message_map (outbox_id, connection_id, chat_id, message_id, source_chat_id, source_message_id)
             select outbox_id, connection_id, chat_id, message_id, source_chat_id, source_message_id

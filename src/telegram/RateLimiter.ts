@@ -323,7 +323,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
                 () => Effect.zipRight(Effect.interruptible(awaitChat(bucket, rate, weight.count)), afterChat),
                 () => Effect.sync(leave)
               )
-        }).pipe(Effect.withSpan("RateLimiter.withBudget"))
+        })
 
     /** Waits until one call (by default one message) to `chatId` is within every limit, and takes it from the budgets. */
     const acquire = (connection: ConnectionId, chatId: number, weight: Weight = oneMessage) =>

@@ -22,6 +22,7 @@ import { BotApi, type BotApiFailure } from "./BotApi.ts"
 import { Connections } from "./Connections.ts"
 import { comesBefore, Outbox, outboxChannel, type OutboxPosition, type OutboxRow } from "./Outbox.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
+import { taggedIncrements } from "../http/TaggedCounter.ts"
 import { Notifications } from "../sql/Notifications.ts"
 
 /** How the Sender drains the outbox; tests shorten the intervals with `Layer.succeed(SenderConfig, {...})`. */
@@ -51,8 +52,9 @@ export const rateLimitedTotal = Metric.counter("backline_telegram_429_total", {
   incremental: true
 })
 
+const countSend = taggedIncrements(sendsTotal, "method", "result")
 const count = (method: string, result: "sent" | "failed" | "retried" | "rate_limited") =>
-  Metric.increment(Metric.tagged(Metric.tagged(sendsTotal, "method", method), "result", result))
+  countSend(method, result)
 
 /** A row's lane: its connection, chat and forum topic. */
 const laneOf = (row: {
@@ -137,7 +139,6 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     /** The last row read in (txid, id) order: new rows are read after it. */
     let readAt: OutboxPosition = { txid: "0", id: 0 }
     const wake = yield* Queue.sliding<void>(1)
-    const fibers = yield* FiberSet.make()
     const recordings = yield* Effect.acquireRelease(Queue.unbounded<Recording>(), Queue.shutdown)
 
     const later = (ms: number) => Effect.map(Clock.currentTimeMillis, (now) => new Date(now + ms))
@@ -159,6 +160,9 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       Effect.forever,
       Effect.forkScoped
     )
+    // Made after the recorder, so at shutdown the lanes' calls in flight finish and are recorded
+    // before the recorder stops.
+    const fibers = yield* FiberSet.make()
     const record = (row: OutboxRow, result: unknown) =>
       Effect.gen(function* () {
         const done = yield* Deferred.make<void>()

@@ -20,7 +20,7 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
     const sql = yield* SqlClient.SqlClient
     const journal = yield* PluginJournal
 
-    const cursor = Effect.gen(function* () {
+    const stored = Effect.gen(function* () {
       yield* sql`insert into webhook_cursor (id, txid, seq)
         values (1, pg_snapshot_xmin(pg_current_snapshot()), 0) on conflict do nothing`
       const [row] = yield* sql<{
@@ -29,6 +29,11 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
       }>`select txid::text as txid, seq from webhook_cursor`
       return { txid: row!.txid, seq: Number(row!.seq) } satisfies Position
     }).pipe(Effect.orDie)
+    // Read from the table once; then kept here, where every move of it is made (after its commit).
+    let known: Position | undefined
+    const cursor = Effect.suspend(() =>
+      known !== undefined ? Effect.succeed(known) : Effect.tap(stored, (position) => (known = position))
+    )
 
     /** The dialogs' statuses before `rows`, and after them (to be stored). */
     const statuses = Effect.fn("WebhookJournal.statuses")(function* (rows: ReadonlyArray<JournalRow>) {
@@ -125,8 +130,15 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
             : yield* sql`insert into webhook_delivery ${sql.insert(deliveries)} on conflict do nothing returning id`
         const last = rows.at(-1)!
         yield* sql`update webhook_cursor set txid = ${last.txid}::xid8, seq = ${last.seq} where id = 1`
-        return inserted.length
-      }).pipe(sql.withTransaction, Effect.orDie)
+        return { queued: inserted.length, last }
+      }).pipe(
+        sql.withTransaction,
+        Effect.orDie,
+        Effect.map(({ queued, last }) => {
+          known = { txid: last.txid, seq: last.seq }
+          return queued
+        })
+      )
     }).pipe(Effect.withSpan("WebhookJournal.readOnce"))
 
     /** Reads the journal to its end; answers how many deliveries it queued. */

@@ -14,7 +14,12 @@ export class WebhookSenderConfig extends Context.Reference<WebhookSenderConfig>(
     /** Deliveries sent at the same time. */
     concurrency: 32,
     /** Looks for due deliveries this often. */
-    pollInterval: Duration.seconds(1)
+    pollInterval: Duration.seconds(1),
+    /**
+     * The least time between two reads of the journal: what happens meanwhile is read together,
+     * in one transaction, rather than a read for every step the actors commit.
+     */
+    readGap: Duration.millis(100)
   })
 }) {}
 

@@ -47,6 +47,7 @@ export class WebhookWorker extends Effect.Service<WebhookWorker>()("app/WebhookW
 
     yield* round.pipe(
       Effect.catchAllCause((cause) => Effect.logError("webhooks: a round failed; trying again", cause)),
+      Effect.zipRight(Effect.sleep(config.readGap)),
       Effect.zipRight(Effect.race(Queue.take(wake), Effect.sleep(config.pollInterval))),
       Effect.forever,
       Effect.forkScoped
