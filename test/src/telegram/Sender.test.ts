@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { layer } from "@effect/vitest"
-import { Duration, Effect, Layer, Metric, Redacted, Schedule } from "effect"
+import { Duration, Effect, Exit, Layer, Metric, Redacted, Schedule, Scope } from "effect"
 import { expect } from "vitest"
 import type { ConnectionId } from "../../../src/domain/Ids.ts"
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
@@ -241,6 +241,28 @@ layer(Env, { timeout: 120_000, excludeTestServices: true })("Sender", (it) => {
       const answered = rows[0]!.sentAt
       expect(rows.slice(5).every((row) => row.sentAt < answered)).toBe(true)
       expect(rows.slice(1, 5).every((row) => row.sentAt >= answered)).toBe(true)
+    })
+  )
+
+  it.scoped("when it stops, a call Telegram holds is finished and recorded before the Sender is gone", () =>
+    Effect.gen(function* () {
+      const { box, clients, seen, text } = yield* world({ clients: 1 })
+      const [client] = clients as [number]
+      box.world.fault({ method: "sendMessage", chat_id: client, kind: "timeout", delay_ms: 500 })
+      const scope = yield* Scope.make()
+      yield* sender(undefined).pipe(Scope.extend(scope))
+      const ids = yield* enqueue([text(client, "in flight")])
+      yield* Effect.sync(() => box.world.faults.size).pipe(
+        Effect.repeat({ until: (left) => left === 0, schedule: Schedule.spaced("5 millis") })
+      )
+      const stopped = yield* Scope.close(scope, Exit.void).pipe(
+        Effect.timeout(Duration.seconds(5)),
+        Effect.either
+      )
+      expect(stopped._tag).toBe("Right")
+      const [row] = yield* settled(ids, Duration.millis(100))
+      expect(row?.status).toBe("sent")
+      expect(seen(client)).toEqual(["in flight"])
     })
   )
 
