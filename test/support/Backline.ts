@@ -1,8 +1,14 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/backline.js")
+
+/** The node options Backline runs with, as its file's first line gives them (`#!/usr/bin/env -S node …`). */
+const nodeOptions = (fs.readFileSync(bin, "utf8").split("\n")[0] ?? "")
+  .split(" ")
+  .filter((word) => word.startsWith("--"))
 
 /** Environment for a child Backline: only what the test sets, plus what Node itself needs. */
 const baseEnv = (): Record<string, string> => {
@@ -29,7 +35,9 @@ export class BacklineProcess {
     private readonly env: Record<string, string>,
     private readonly cwd?: string
   ) {
-    this.child = spawn(process.execPath, [bin, ...args], {
+    // BACKLINE_CHILD_NODE_OPTIONS adds node options, for profiling: `--cpu-prof --cpu-prof-dir=…`.
+    const extra = process.env["BACKLINE_CHILD_NODE_OPTIONS"]?.split(" ").filter(Boolean) ?? []
+    this.child = spawn(process.execPath, [...nodeOptions, ...extra, bin, ...args], {
       env: { ...baseEnv(), ...(cwd === undefined ? { PLUGINS_FILE: noPlugins } : {}), ...env },
       ...(cwd ? { cwd } : {})
     })
