@@ -145,6 +145,20 @@ layer(MigratedDatabase, { timeout: 60_000, excludeTestServices: true })(
       }).pipe(Effect.provide(host({ passivateAfter: "50 millis" })))
     )
 
+    it.effect("a full mailbox makes senders wait, and loses nothing of what they send, in order", () =>
+      Effect.gen(function* () {
+        const outcomes = yield* Effect.all(
+          Array.from({ length: 12 }, (_, i) => add("counter:full", 1, `test:full/${i + 1}`)),
+          { concurrency: "unbounded" }
+        )
+        expect(outcomes.every((outcome) => !outcome.replayed)).toBe(true)
+        expect((yield* journal("counter:full")).map((row) => row.event.count)).toEqual(
+          Array.from({ length: 12 }, (_, i) => i + 1)
+        )
+        expect(yield* countOf("counter:full")).toBe(12)
+      }).pipe(Effect.provide(host({ mailboxCapacity: 2 })))
+    )
+
     it.effect(
       "rejects a snapshot of another version clearly, and migrates when a migration is registered",
       () =>
