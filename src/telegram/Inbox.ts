@@ -67,10 +67,7 @@ export class Inbox extends Effect.Service<Inbox>()("app/Inbox", {
      * Stores a batch of raw updates (parsed JSON) in one transaction, answering what happened to
      * each one that has an update id; one without is logged and skipped.
      */
-    const storeAll = Effect.fnUntraced(function* (
-      connection: ConnectionId,
-      updates: ReadonlyArray<unknown>
-    ) {
+    const storeAll = Effect.fnUntraced(function* (connection: ConnectionId, updates: ReadonlyArray<unknown>) {
       const batch: Array<Prepared> = []
       for (const update of updates) {
         const updateId = updateIdOf(update)

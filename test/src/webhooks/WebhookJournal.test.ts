@@ -49,7 +49,10 @@ layer(Live, { timeout: 60_000 })("WebhookJournal", (it) => {
         yield* append(0, "dialog.opened", { ...ref, client: null })
         yield* append(1, "dialog.clientWrote", { ...ref, messageId: 3 })
         yield* append(2, "dialog.statusChanged", { ...ref, status: "closed", by: 5 })
-        yield* readUntilWith(reader, Effect.map(count, (n) => n >= 2))
+        yield* readUntilWith(
+          reader,
+          Effect.map(count, (n) => n >= 2)
+        )
         // As after a crash between queueing and moving the cursor: a new reader (a restarted
         // process) finds the cursor back before those rows and reads them again.
         yield* sql`update webhook_cursor set txid = '0'::xid8, seq = 0`
