@@ -1,14 +1,10 @@
 import { SqlClient } from "@effect/sql"
-import { Chunk, Deferred, Effect, Exit, FiberId, Queue } from "effect"
+import { Effect } from "effect"
+import { groupWriter } from "../sql/GroupWriter.ts"
 import { Outbox, outboxChannel } from "../telegram/Outbox.ts"
 import { SnapshotStore } from "./SnapshotStore.ts"
 import { ActorHostConfig, type Step } from "./Step.ts"
 import { journalChannel, Timers } from "./Timers.ts"
-
-interface Pending {
-  readonly step: Step
-  readonly done: Deferred.Deferred<void>
-}
 
 /**
  * Commits actors' steps: each step's snapshot, journal rows, outbox rows, timer changes and inbox
@@ -23,7 +19,6 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
     const outbox = yield* Outbox
     const timers = yield* Timers
     const config = yield* ActorHostConfig
-    const queue = yield* Effect.acquireRelease(Queue.unbounded<Pending>(), Queue.shutdown)
 
     const write = (steps: ReadonlyArray<Step>) =>
       Effect.gen(function* () {
@@ -82,31 +77,12 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
               : timers.cancel(step.key, change.name)
       }).pipe(sql.withTransaction)
 
-    const commitBatch = (batch: ReadonlyArray<Pending>): Effect.Effect<void> =>
-      write(batch.map((pending) => pending.step)).pipe(
-        Effect.exit,
-        Effect.flatMap((exit) =>
-          Exit.isSuccess(exit)
-            ? Effect.forEach(batch, (pending) => Deferred.succeed(pending.done, undefined), { discard: true })
-            : batch.length === 1
-              ? Deferred.die(batch[0]!.done, exit.cause)
-              : Effect.forEach(batch, (pending) => commitBatch([pending]), { discard: true })
-        )
-      )
-
-    yield* Queue.takeBetween(queue, 1, config.maxBatch).pipe(
-      Effect.flatMap((batch) => commitBatch(Chunk.toReadonlyArray(batch))),
-      Effect.forever,
-      Effect.replicateEffect(config.committers, { concurrency: "unbounded", discard: true }),
-      Effect.forkScoped
-    )
-
     /** Commits one step, with whatever other steps are ready; dies if the database fails. */
-    const commit = (step: Step) =>
-      Effect.suspend(() => {
-        const done = Deferred.unsafeMake<void>(FiberId.none)
-        return Effect.zipRight(Queue.offer(queue, { step, done }), Deferred.await(done))
-      })
+    const commit = yield* groupWriter({
+      write: (steps: ReadonlyArray<Step>) => Effect.orDie(write(steps)),
+      max: config.maxBatch,
+      writers: config.committers
+    })
 
     return { commit } as const
   }),

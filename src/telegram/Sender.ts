@@ -2,14 +2,12 @@ import { SqlClient } from "@effect/sql"
 import { InputFile } from "grammy"
 import {
   Cache,
-  Chunk,
   Clock,
   Context,
   Deferred,
   Duration,
   Effect,
   Either,
-  Exit,
   FiberSet,
   Metric,
   Option,
@@ -23,6 +21,7 @@ import { Connections } from "./Connections.ts"
 import { comesBefore, Outbox, outboxChannel, type OutboxPosition, type OutboxRow } from "./Outbox.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
 import { taggedIncrements } from "../http/TaggedCounter.ts"
+import { groupWriter } from "../sql/GroupWriter.ts"
 import { Notifications } from "../sql/Notifications.ts"
 
 /** How the Sender drains the outbox; tests shorten the intervals with `Layer.succeed(SenderConfig, {...})`. */
@@ -67,13 +66,6 @@ const laneOf = (row: {
 interface Lane {
   readonly rows: Array<OutboxRow>
   running: boolean
-}
-
-/** A sent call waiting to be recorded with others in one statement. */
-interface Recording {
-  readonly row: OutboxRow
-  readonly result: unknown
-  readonly done: Deferred.Deferred<void>
 }
 
 const mediaParams = new Set(["photo", "document", "video", "audio", "animation"])
@@ -139,43 +131,20 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     /** The last row read in (txid, id) order: new rows are read after it. */
     let readAt: OutboxPosition = { txid: "0", id: 0 }
     const wake = yield* Queue.sliding<void>(1)
-    const recordings = yield* Effect.acquireRelease(Queue.unbounded<Recording>(), Queue.shutdown)
 
     const later = (ms: number) => Effect.map(Clock.currentTimeMillis, (now) => new Date(now + ms))
 
-    // Sent calls are recorded together: one statement for every call answered meanwhile. Should
-    // it fail, each is recorded alone, so one bad row fails alone.
-    const recordAll = (batch: ReadonlyArray<Recording>): Effect.Effect<void> =>
-      Effect.exit(outbox.sentAll(batch)).pipe(
-        Effect.flatMap((exit) =>
-          Exit.isSuccess(exit)
-            ? Effect.forEach(batch, (one) => Deferred.succeed(one.done, undefined), { discard: true })
-            : batch.length === 1
-              ? Deferred.failCause(batch[0]!.done, exit.cause)
-              : Effect.forEach(batch, (one) => recordAll([one]), { discard: true })
-        )
-      )
-    yield* Queue.takeBetween(recordings, 1, config.recordBatch).pipe(
-      Effect.flatMap((batch) => recordAll(Chunk.toReadonlyArray(batch))),
-      Effect.forever,
-      Effect.forkScoped
-    )
+    // Sent calls are recorded together: one statement for every call answered meanwhile.
+    const record = yield* groupWriter({ write: outbox.sentAll, max: config.recordBatch, writers: 1 })
     // Made after the recorder, so at shutdown the lanes' calls in flight finish and are recorded
     // before the recorder stops.
     const fibers = yield* FiberSet.make()
-    const record = (row: OutboxRow, result: unknown) =>
-      Effect.gen(function* () {
-        const done = yield* Deferred.make<void>()
-        yield* Queue.offer(recordings, { row, result, done })
-        yield* Deferred.await(done)
-      })
-
     /** Records the outcome of a call; answers the row again (updated) if it is to be retried. */
     const settle = (row: OutboxRow, outcome: Either.Either<unknown, BotApiFailure>) =>
       Effect.gen(function* () {
         if (Either.isRight(outcome)) {
           yield* count(row.method, "sent")
-          yield* record(row, outcome.right)
+          yield* record({ row, result: outcome.right })
           return Option.none<OutboxRow>()
         }
         const failure = outcome.left
