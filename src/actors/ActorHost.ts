@@ -288,7 +288,19 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
         if (found.jobs.length < config.mailboxCapacity) return add
         const room = Deferred.unsafeMake<void>(FiberId.none)
         found.waiting.push(room)
-        return Effect.zipRight(Deferred.await(room), add)
+        return Effect.zipRight(
+          Deferred.await(room).pipe(
+            // A sender that gives up waiting sends nothing: it no longer counts, nor takes a wake-up.
+            Effect.onInterrupt(() =>
+              Effect.sync(() => {
+                found.pending -= 1
+                const at = found.waiting.indexOf(room)
+                if (at >= 0) found.waiting.splice(at, 1)
+              })
+            )
+          ),
+          add
+        )
       })
 
     /**

@@ -135,7 +135,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     const later = (ms: number) => Effect.map(Clock.currentTimeMillis, (now) => new Date(now + ms))
 
     // Sent calls are recorded together: one statement for every call answered meanwhile.
-    const record = yield* groupWriter({ write: outbox.sentAll, max: config.recordBatch, writers: 1 })
+    const record = yield* groupWriter({ write: outbox.sentAll, max: config.recordBatch, writers: 2 })
     // Made after the recorder, so at shutdown the lanes' calls in flight finish and are recorded
     // before the recorder stops.
     const fibers = yield* FiberSet.make()
@@ -266,7 +266,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         Effect.onInterrupt(() => Effect.sync(() => drop(key, lane)))
       )
 
-    /** Puts pending rows just read in their lanes, in id order, and starts the lanes that wait. */
+    /** Puts pending rows just read in their lanes, in (txid, id) order, and starts the lanes that wait. */
     const hold = (found: ReadonlyArray<OutboxRow>) =>
       Effect.gen(function* () {
         const started = new Set<string>()
@@ -341,18 +341,23 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       Effect.ignoreLogged
     )
     // One fiber reads the outbox: on a notification the new rows, on each poll every pending row.
-    const polls = yield* Queue.sliding<void>(1)
-    yield* Queue.offer(polls, undefined)
-    yield* Effect.raceFirst(Effect.as(Queue.take(polls), true), Effect.as(Queue.take(wake), false)).pipe(
-      Effect.flatMap(scan),
+    let pollDue = true
+    yield* Queue.offer(wake, undefined)
+    yield* Queue.take(wake).pipe(
+      Effect.flatMap(() =>
+        Effect.suspend(() => {
+          const full = pollDue
+          pollDue = false
+          return scan(full)
+        })
+      ),
       Effect.forever,
       Effect.forkScoped
     )
-    yield* Queue.offer(polls, undefined).pipe(
-      Effect.delay(config.pollInterval),
-      Effect.forever,
-      Effect.forkScoped
-    )
+    yield* Effect.suspend(() => {
+      pollDue = true
+      return Queue.offer(wake, undefined)
+    }).pipe(Effect.delay(config.pollInterval), Effect.forever, Effect.forkScoped)
     yield* Effect.addFinalizer(() => Effect.logDebug("Sender: stopping; calls in flight finish first"))
 
     /** Looks for pending rows now (the notification and the poll do this on their own). */

@@ -61,6 +61,13 @@ describe("inbox settings, /new and /ban, as the team uses them", () => {
       `Opening the topic of ${client.id}; write there to reach them.`
     )
     const topic = await demo.topicNamed(`🔴 ${client.name}`)
+    // The team writes once the topic shows the client's card, as people do: a message written in the
+    // milliseconds between Telegram creating the topic and Backline learning its id reaches no dialog.
+    await eventually(async () =>
+      (await demo.topicMessages(demo.admin.id, topic.message_thread_id)).find((message) =>
+        message.text?.includes(client.name)
+      )
+    )
     await demo.teamSays(demo.operators[0]!.id, topic.message_thread_id, "Hello from the team")
     await eventually(async () =>
       (await demo.privateChat(client.id)).find((message) => message.text === "Hello from the team")
