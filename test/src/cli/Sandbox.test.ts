@@ -27,6 +27,8 @@ describe("backline sandbox", () => {
   it("without --demo starts an empty world that the control API fills", async () => {
     const sandbox = new BacklineProcess(["sandbox", "--port", "0"], {})
     const [, apiRoot] = await sandbox.waitFor(sandboxRoot)
+    // The rest of the start-up lines may come in later chunks of output: read up to the last.
+    await sandbox.waitFor(/press Ctrl-C to stop/)
     expect(sandbox.stdout).toContain("rate limits: on")
     expect(sandbox.stdout).not.toContain("demo")
     const response = await fetch(`${apiRoot}/sandbox/v1/bots`, {
