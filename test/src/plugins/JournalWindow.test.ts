@@ -26,6 +26,16 @@ const journal = () => {
 
 const start: Row = { txid: "0", seq: 0 }
 
+/** A window of at most `capacity` rows over a journal of `rows` rows, read once to its end. */
+const filled = (capacity: number, rows: number) =>
+  Effect.gen(function* () {
+    const db = journal()
+    const window = journalWindow({ fetch: db.fetch, capacity, batch: 50 })
+    db.append(rows)
+    yield* window.read(start, 50)
+    return { db, window, reads: db.reads.length }
+  })
+
 describe("journalWindow", () => {
   it.live("readers at the window's end share one database read, and see the same rows", () =>
     Effect.gen(function* () {
@@ -44,11 +54,7 @@ describe("journalWindow", () => {
 
   it.live("a reader inside the window is answered from memory, in order, as far as it asks", () =>
     Effect.gen(function* () {
-      const db = journal()
-      const window = journalWindow({ fetch: db.fetch, capacity: 100, batch: 50 })
-      db.append(10)
-      yield* window.read(start, 50)
-      const reads = db.reads.length
+      const { db, window, reads } = yield* filled(100, 10)
       expect(yield* window.read(db.committed[3]!, 4)).toEqual(db.committed.slice(4, 8))
       expect(yield* window.read(db.committed[7]!, 50)).toEqual(db.committed.slice(8))
       expect(db.reads).toHaveLength(reads)
@@ -68,11 +74,7 @@ describe("journalWindow", () => {
 
   it.live("keeps at most `capacity` rows; a reader behind them reads the database on its own", () =>
     Effect.gen(function* () {
-      const db = journal()
-      const window = journalWindow({ fetch: db.fetch, capacity: 5, batch: 50 })
-      db.append(12)
-      yield* window.read(start, 50)
-      const reads = db.reads.length
+      const { db, window, reads } = yield* filled(5, 12)
       expect(yield* window.read(db.committed[1]!, 3)).toEqual(db.committed.slice(2, 5))
       expect(db.reads).toEqual([...db.reads.slice(0, reads), db.committed[1]])
       expect(yield* window.read(db.committed[8]!, 50)).toEqual(db.committed.slice(9))
