@@ -1,5 +1,4 @@
-import { createServer } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { readBody, startLocalServer } from "../../support/LocalHttpServer.ts"
 import { harnessToken } from "../../support/PluginHarness.ts"
 
 /**
@@ -8,58 +7,50 @@ import { harnessToken } from "../../support/PluginHarness.ts"
  */
 export const startBotFiles = async () => {
   const files = new Map<string, { path: string; bytes: Buffer; uniqueId: string }>()
-  const sockets = new Set<Socket>()
   let downloads = 0
-  const server = createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      const url = req.url ?? "/"
-      const json = (status: number, body: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" })
-        res.end(JSON.stringify(body))
-      }
-      if (url === `/bot${harnessToken}/getFile`) {
-        const { file_id } = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { file_id?: string }
-        const file = file_id === undefined ? undefined : files.get(file_id)
-        if (file === undefined)
-          return json(400, {
-            ok: false,
-            error_code: 400,
-            description: "Bad Request: wrong file identifier/HTTP URL specified"
+  const server = await startLocalServer(
+    (req, res) =>
+      readBody(req).then((body) => {
+        const url = req.url ?? "/"
+        const json = (status: number, body: unknown) => {
+          res.writeHead(status, { "content-type": "application/json" })
+          res.end(JSON.stringify(body))
+        }
+        if (url === `/bot${harnessToken}/getFile`) {
+          const { file_id } = JSON.parse(body.toString("utf8") || "{}") as { file_id?: string }
+          const file = file_id === undefined ? undefined : files.get(file_id)
+          if (file === undefined)
+            return json(400, {
+              ok: false,
+              error_code: 400,
+              description: "Bad Request: wrong file identifier/HTTP URL specified"
+            })
+          return json(200, {
+            ok: true,
+            result: {
+              file_id,
+              file_unique_id: file.uniqueId,
+              file_size: file.bytes.length,
+              file_path: file.path
+            }
           })
-        return json(200, {
-          ok: true,
-          result: {
-            file_id,
-            file_unique_id: file.uniqueId,
-            file_size: file.bytes.length,
-            file_path: file.path
-          }
-        })
-      }
-      const found = [...files.values()].find((file) => url === `/file/bot${harnessToken}/${file.path}`)
-      if (found === undefined) return json(404, { ok: false, error_code: 404, description: "Not Found" })
-      downloads += 1
-      res.writeHead(200, { "content-type": "application/octet-stream" })
-      res.end(found.bytes)
-    })
-  })
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
+        }
+        const found = [...files.values()].find((file) => url === `/file/bot${harnessToken}/${file.path}`)
+        if (found === undefined) return json(404, { ok: false, error_code: 404, description: "Not Found" })
+        downloads += 1
+        res.writeHead(200, { "content-type": "application/octet-stream" })
+        res.end(found.bytes)
+      }),
+    (res, error) => {
+      res.writeHead(500, { "content-type": "application/json" })
+      res.end(JSON.stringify({ ok: false, error_code: 500, description: String(error) }))
+    }
+  )
   return {
-    apiRoot: `http://127.0.0.1:${port}`,
+    apiRoot: server.url,
     add: (fileId: string, uniqueId: string, path: string, bytes: Buffer) =>
       void files.set(fileId, { path, bytes, uniqueId }),
     downloads: () => downloads,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      })
+    close: server.close
   }
 }
