@@ -48,8 +48,8 @@ const fromRaw = (raw: Raw): JournalRow => ({
 const CURSOR = ""
 
 /**
- * The journal as plugins read it, in (txid, seq) order and only below the oldest running
- * transaction, so no row can still appear behind a position once read. Each plugin has a durable
+ * The journal as plugins read it, in (txid, seq) order and only below the oldest transaction
+ * running in this database (`commit_horizon()`), so no row can still appear behind a position once read. Each plugin has a durable
  * cursor, and per actor the position of the last row it settled past the cursor.
  */
 export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJournal", {
@@ -63,7 +63,7 @@ export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJo
     const open = Effect.fn("PluginJournal.open")(function* (plugin: string) {
       yield* sql`
         insert into plugin_cursor (plugin_id, actor_key, txid, seq)
-        values (${plugin}, ${CURSOR}, pg_snapshot_xmin(pg_current_snapshot()), 0)
+        values (${plugin}, ${CURSOR}, commit_horizon(), 0)
         on conflict do nothing`
       const rows = yield* sql<{ actor_key: string; txid: string; seq: string }>`
         select actor_key, txid::text as txid, seq from plugin_cursor where plugin_id = ${plugin}`
@@ -81,7 +81,7 @@ export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJo
       sql<Raw>`
         select txid::text as txid, seq, actor_key, cause, type, event from journal
         where (txid, seq) > (${after.txid}::xid8, ${after.seq})
-          and txid < pg_snapshot_xmin(pg_current_snapshot())
+          and txid < (select commit_horizon())
         order by journal.txid, journal.seq limit ${limit}`.pipe(
         Effect.map((rows) => rows.map(fromRaw)),
         Effect.orDie

@@ -13,6 +13,7 @@ import m0010 from "./migrations/0010_api.ts"
 import m0011 from "./migrations/0011_webhooks.ts"
 import m0012 from "./migrations/0012_api_uploads.ts"
 import m0013 from "./migrations/0013_outbox_txid.ts"
+import m0014 from "./migrations/0014_commit_horizon.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -31,7 +32,8 @@ export const migrations = Migrator.fromRecord({
   "0010_api": m0010,
   "0011_webhooks": m0011,
   "0012_api_uploads": m0012,
-  "0013_outbox_txid": m0013
+  "0013_outbox_txid": m0013,
+  "0014_commit_horizon": m0014
 })
 
 const migrate = Migrator.make({})

@@ -140,18 +140,19 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
 
     /**
      * Pending rows after `after` in (txid, id) order, at most `limit`, and only rows of transactions
-     * older than any still running: a row not read yet can then only come after the last one read.
+     * older than any still running in this database (`commit_horizon()`): a row not read yet can
+     * then only come after the last one read.
      */
     const pendingAfter = (after: OutboxPosition, limit: number) =>
       rows(sql<Raw>`
         select ${columns} from outbox
         where status = 'pending' and (txid, id) > (${after.txid}::xid8, ${after.id})
-          and txid < pg_snapshot_xmin(pg_current_snapshot())
+          and txid < (select commit_horizon())
         order by txid, id limit ${limit}`)
 
-    /** The ids of the pending rows `pendingAfter` can read (of transactions older than any running). */
+    /** The ids of the pending rows `pendingAfter` can read (of transactions below the commit horizon). */
     const pendingIds = sql<{ id: string }>`
-      select id from outbox where status = 'pending' and txid < pg_snapshot_xmin(pg_current_snapshot())`.pipe(
+      select id from outbox where status = 'pending' and txid < (select commit_horizon())`.pipe(
       Effect.map((found) => found.map((row) => Number(row.id))),
       Effect.orDie
     )

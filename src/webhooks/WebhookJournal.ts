@@ -22,7 +22,7 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
 
     const stored = Effect.gen(function* () {
       yield* sql`insert into webhook_cursor (id, txid, seq)
-        values (1, pg_snapshot_xmin(pg_current_snapshot()), 0) on conflict do nothing`
+        values (1, commit_horizon(), 0) on conflict do nothing`
       const [row] = yield* sql<{
         txid: string
         seq: string

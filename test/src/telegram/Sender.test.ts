@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { layer } from "@effect/vitest"
 import { Duration, Effect, Exit, Layer, Metric, Redacted, Schedule, Scope } from "effect"
+import pg from "pg"
 import { expect } from "vitest"
 import type { ConnectionId } from "../../../src/domain/Ids.ts"
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
@@ -9,7 +10,7 @@ import { Connections } from "../../../src/telegram/Connections.ts"
 import { Outbox, type OutboxEntry } from "../../../src/telegram/Outbox.ts"
 import { RateLimiterConfig, telegramLimits } from "../../../src/telegram/RateLimiter.ts"
 import { rateLimitedTotal, Sender, SenderConfig } from "../../../src/telegram/Sender.ts"
-import { TestDatabaseLive } from "../../support/Database.ts"
+import { createTestDatabase, TestDatabaseLive } from "../../support/Database.ts"
 
 const Database = Layer.effectDiscard(runMigrations()).pipe(
   Layer.provide(MigrationState.Default),
@@ -241,6 +242,31 @@ layer(Env, { timeout: 120_000, excludeTestServices: true })("Sender", (it) => {
       const answered = rows[0]!.sentAt
       expect(rows.slice(5).every((row) => row.sentAt < answered)).toBe(true)
       expect(rows.slice(1, 5).every((row) => row.sentAt >= answered)).toBe(true)
+    })
+  )
+
+  it.scoped("sends while a transaction stays open in another database of the server", () =>
+    Effect.gen(function* () {
+      const { clients, seen, text } = yield* world({ clients: 1 })
+      const [client] = clients as [number]
+      // Another application's long transaction (a bulk load, a migration) on the same server.
+      const other = yield* Effect.acquireRelease(
+        Effect.promise(() => createTestDatabase()),
+        (db) => Effect.promise(() => db.drop())
+      )
+      yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const open = new pg.Client({ connectionString: other.url })
+          await open.connect()
+          await open.query("begin; select pg_current_xact_id()")
+          return open
+        }),
+        (open) => Effect.promise(() => open.end())
+      )
+      yield* sender(undefined)
+      const rows = yield* settled(yield* enqueue([text(client, "one"), text(client, "two")]))
+      expect(rows.map((row) => row.status)).toEqual(["sent", "sent"])
+      expect(seen(client)).toEqual(["one", "two"])
     })
   )
 
