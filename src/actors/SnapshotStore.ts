@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Option } from "effect"
-import type { Step, StoredSnapshot } from "./Step.ts"
+import type { StoredSnapshot } from "./Step.ts"
 
 /** One stored snapshot row. */
 export interface SnapshotRow {
@@ -9,7 +9,7 @@ export interface SnapshotRow {
   readonly snapshot: StoredSnapshot
 }
 
-/** The `actor_snapshot` table: one row per actor key, written with each committed step. */
+/** The `actor_snapshot` table: one row per actor key, written with each committed step (StepCommitter). */
 export class SnapshotStore extends Effect.Service<SnapshotStore>()("app/SnapshotStore", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -20,22 +20,6 @@ export class SnapshotStore extends Effect.Service<SnapshotStore>()("app/Snapshot
       return Option.fromNullable(rows[0])
     })
 
-    /** Upserts the snapshots of steps of distinct keys (inside the caller's transaction). */
-    const saveAll = (steps: ReadonlyArray<Step>) =>
-      steps.length === 0
-        ? Effect.void
-        : sql`
-            insert into actor_snapshot ${sql.insert(
-              steps.map((step) => ({
-                actor_key: step.key,
-                machine: step.machine,
-                version: step.version,
-                snapshot: JSON.stringify(step.snapshot)
-              }))
-            )}
-            on conflict (actor_key) do update set machine = excluded.machine, version = excluded.version,
-              snapshot = excluded.snapshot, updated_at = now()`.pipe(Effect.asVoid)
-
-    return { load, saveAll } as const
+    return { load } as const
   })
 }) {}

@@ -96,6 +96,18 @@ const fromRaw = (raw: Raw): OutboxRow => ({
 /** The channel `enqueue` notifies; the payload must not be empty (`PgClient.listen` drops empty ones). */
 export const outboxChannel = "outbox"
 
+/** An entry as the columns of its `outbox` row (`params` as JSON, not yet a string). */
+export const outboxColumns = (entry: OutboxEntry) => ({
+  connection_id: entry.connection,
+  chat_id: entry.chatId,
+  method: entry.method,
+  params: entry.params,
+  actor_key: entry.actorKey ?? null,
+  cause: entry.cause ?? null,
+  reply_as: entry.replyAs ?? null,
+  report_failure: entry.reportFailure === true
+})
+
 /**
  * The `outbox` table: calls waiting for the Sender, one FIFO lane per (connection, chat, forum
  * topic: `params.message_thread_id`, none for calls outside topics). Rows
@@ -118,16 +130,7 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
     const enqueue = Effect.fnUntraced(function* (entries: ReadonlyArray<OutboxEntry>, notify = true) {
       if (entries.length === 0) return []
       const inserted = yield* sql<{ id: string }>`insert into outbox ${sql.insert(
-        entries.map((entry) => ({
-          connection_id: entry.connection,
-          chat_id: entry.chatId,
-          method: entry.method,
-          params: JSON.stringify(entry.params),
-          actor_key: entry.actorKey ?? null,
-          cause: entry.cause ?? null,
-          reply_as: entry.replyAs ?? null,
-          report_failure: entry.reportFailure === true
-        }))
+        entries.map((entry) => ({ ...outboxColumns(entry), params: JSON.stringify(entry.params) }))
       )} returning id`.pipe(Effect.orDie)
       if (notify) yield* sql`select pg_notify(${outboxChannel}, ${entries[0]!.connection})`.pipe(Effect.orDie)
       return inserted.map((row) => Number(row.id))
