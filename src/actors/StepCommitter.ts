@@ -7,9 +7,9 @@ import { journalChannel, Timers } from "./Timers.ts"
 
 /**
  * Commits actors' steps: each step's snapshot, journal rows, outbox rows, timer changes and inbox
- * or mail row in one transaction. Steps ready at the same time (of different keys) share a transaction: up to
- * `maxBatch` of them, with `committers` transactions running at once. Should a shared transaction
- * fail, its steps are committed again one by one, so one bad step fails alone.
+ * or mail row atomically. Steps ready at the same time (of different keys) share one commit: up to
+ * `maxBatch` of them, with `committers` commits running at once. Should a shared commit fail, its
+ * steps are committed again one by one, so one bad step fails alone.
  */
 export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepCommitter", {
   scoped: Effect.gen(function* () {

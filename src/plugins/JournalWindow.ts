@@ -17,11 +17,12 @@ const compare = (a: Place, b: Place): number => {
 /**
  * The journal's newest rows, shared by everything that reads it in order (each plugin's consumer,
  * the webhook reader), so that one database read serves them all. The window holds every row after
- * `start` up to its last row with no gap: a read only ever answers rows below the oldest transaction
- * running in the database (`commit_horizon()`), so no row can later appear between two rows it answered. A reader asking from inside
- * the window is answered from memory; one at its end waits for the next database read, which starts
- * after it asked (so it sees everything committed before), and which all readers waiting at that
- * moment share. A reader behind the window reads the database on its own.
+ * `start` up to its last row with no gap: a read only ever answers rows below the oldest
+ * transaction running in the database (`commit_horizon()`), so no row can later appear between two
+ * rows it answered. A reader asking from inside the window is answered from memory; one at its end
+ * waits for the next database read, which starts after it asked (so it sees everything committed
+ * before), and which all readers waiting at that moment share. A reader behind the window reads
+ * the database on its own.
  */
 export const journalWindow = <Row extends Place, E, R>(options: {
   /** Reads up to `limit` rows after `after`, oldest first, below `commit_horizon()`. */

@@ -49,8 +49,9 @@ const CURSOR = ""
 
 /**
  * The journal as plugins read it, in (txid, seq) order and only below the oldest transaction
- * running in this database (`commit_horizon()`), so no row can still appear behind a position once read. Each plugin has a durable
- * cursor, and per actor the position of the last row it settled past the cursor.
+ * running in this database (`commit_horizon()`), so no row can still appear behind a position
+ * once read. Each plugin has a durable cursor, and per actor the position of the last row it
+ * settled past the cursor.
  */
 export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJournal", {
   effect: Effect.gen(function* () {
@@ -108,8 +109,10 @@ export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJo
         on conflict (plugin_id, actor_key) do update
           set txid = excluded.txid, seq = excluded.seq, updated_at = now()`.pipe(Effect.asVoid)
 
-    /** Moves the cursor to `position` and drops the actors' progress it has passed. */
-    // One statement (atomic on its own): a save is one round trip, several times a second per plugin.
+    /**
+     * Moves the cursor to `position` and drops the actors' progress it has passed, in one statement
+     * (atomic on its own): a save is one round trip, and each plugin saves several times a second.
+     */
     const advance = (plugin: string, position: Position) =>
       sql`
         with moved as (

@@ -123,16 +123,13 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
         Effect.map((found) => found.map(fromRaw)),
         Effect.orDie
       )
-    /**
-     * Adds calls and wakes the Sender (at commit, when inside a transaction), unless `notify` is
-     * false (the caller notifies `outboxChannel` itself); answers their ids.
-     */
-    const enqueue = Effect.fnUntraced(function* (entries: ReadonlyArray<OutboxEntry>, notify = true) {
+    /** Adds calls and wakes the Sender (at commit, when inside a transaction); answers their ids. */
+    const enqueue = Effect.fnUntraced(function* (entries: ReadonlyArray<OutboxEntry>) {
       if (entries.length === 0) return []
       const inserted = yield* sql<{ id: string }>`insert into outbox ${sql.insert(
         entries.map((entry) => ({ ...outboxColumns(entry), params: JSON.stringify(entry.params) }))
       )} returning id`.pipe(Effect.orDie)
-      if (notify) yield* sql`select pg_notify(${outboxChannel}, ${entries[0]!.connection})`.pipe(Effect.orDie)
+      yield* sql`select pg_notify(${outboxChannel}, ${entries[0]!.connection})`.pipe(Effect.orDie)
       return inserted.map((row) => Number(row.id))
     })
 

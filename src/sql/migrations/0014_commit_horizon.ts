@@ -3,7 +3,7 @@ import { Effect } from "effect"
 
 /**
  * `commit_horizon()`: the oldest transaction still running in this database, or, with none, the
- * next transaction id to be assigned. Every row appended by a transaction below it has committed
+ * current snapshot's `xmax` (every transaction below it has ended). Every row appended by a transaction below it has committed
  * (or will never appear), so the journal and outbox readers read up to it and never see a row
  * appear behind their cursor.
  *
