@@ -1,5 +1,5 @@
-import { taggedIncrements } from "../http/TaggedCounter.ts"
 import { Clock, Effect, Metric, Queue } from "effect"
+import { taggedIncrements } from "../http/TaggedCounter.ts"
 import { PluginDispatch } from "./PluginDispatch.ts"
 import { PluginEffects } from "./PluginEffects.ts"
 import { backoffAfter, PluginHostConfig } from "./PluginHostConfig.ts"
@@ -13,8 +13,8 @@ export const pluginDeliveriesTotal = Metric.counter("backline_plugin_deliveries_
   incremental: true
 })
 
-const countDelivery = taggedIncrements(pluginDeliveriesTotal, "plugin", "result")
-const counted = (plugin: string, result: "handled" | "retried" | "dead") => countDelivery(plugin, result)
+const counted: (plugin: string, result: "handled" | "retried" | "dead") => Effect.Effect<void> =
+  taggedIncrements(pluginDeliveriesTotal, "plugin", "result")
 
 /**
  * How a delivery from the journal ended: handled, not for the plugin (skipped), parked behind the

@@ -51,9 +51,8 @@ export const rateLimitedTotal = Metric.counter("backline_telegram_429_total", {
   incremental: true
 })
 
-const countSend = taggedIncrements(sendsTotal, "method", "result")
-const count = (method: string, result: "sent" | "failed" | "retried" | "rate_limited") =>
-  countSend(method, result)
+const count: (method: string, result: "sent" | "failed" | "retried" | "rate_limited") => Effect.Effect<void> =
+  taggedIncrements(sendsTotal, "method", "result")
 
 /** A row's lane: its connection, chat and forum topic. */
 const laneOf = (row: {

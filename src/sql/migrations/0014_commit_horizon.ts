@@ -3,9 +3,9 @@ import { Effect } from "effect"
 
 /**
  * `commit_horizon()`: the oldest transaction still running in this database, or, with none, the
- * current snapshot's `xmax` (every transaction below it has ended). Every row appended by a transaction below it has committed
- * (or will never appear), so the journal and outbox readers read up to it and never see a row
- * appear behind their cursor.
+ * current snapshot's `xmax` (every transaction below it has ended). Every row appended by a
+ * transaction below it has committed (or will never appear), so the journal and outbox readers
+ * read up to it and never see a row appear behind their cursor.
  *
  * `pg_snapshot_xmin(pg_current_snapshot())`, used before, is the oldest transaction running on
  * the whole server: a long transaction in another database (a migration, a bulk load, a session
