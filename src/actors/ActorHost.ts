@@ -1,69 +1,77 @@
-import { Clock, Deferred, Duration, Effect, Exit, FiberId, FiberSet, Option, Schedule } from "effect"
-import { createActor, type AnyActor, type AnyEventObject, type Snapshot } from "xstate"
-import { SnapshotStore } from "./SnapshotStore.ts"
+import { Cause, Clock, Duration, Effect, Exit, FiberRef, LogLevel, Schedule } from "effect"
+import type { AnyEventObject } from "xstate"
 import {
-  ActorFailed,
-  ActorHostConfig,
-  inboxRowOf,
-  isOutboxSend,
-  isReserved,
-  mailRowOf,
-  outboxEntries,
-  SnapshotVersionMismatch,
-  stepAnnotations,
-  UnknownActorKind,
-  type DeliveryFailure,
-  type StepOutcome,
-  type TimerCancel,
-  type TimerChange,
-  type TimerSet
-} from "./Step.ts"
+  applyEvent,
+  hasDelayed,
+  prepareStep,
+  restoreLive,
+  valueOf,
+  type Live,
+  type Prepared
+} from "./ActorStep.ts"
 import type { MailTimer } from "./Mailbox.ts"
+import { SnapshotStore, type SnapshotRow } from "./SnapshotStore.ts"
+import { ActorHostConfig, stepAnnotations, type DeliveryFailure, type StepOutcome } from "./Step.ts"
 import { StepCommitter } from "./StepCommitter.ts"
 
-interface Live {
-  readonly actor: AnyActor
-  readonly machine: string
-  readonly version: number
-  /** Emitted events not yet committed. */
-  readonly buffer: Array<AnyEventObject>
-  causes: ReadonlyArray<string>
-  /** The generation of each durable timer set and not yet fired or cancelled, by name. */
-  timers: Readonly<Record<string, string>>
-  /** `true` while the host itself drives the actor; a change outside that is a delayed transition. */
-  driving: boolean
+/** One event for an actor, as `deliverAll` takes it. */
+export interface Delivery {
+  readonly key: string
+  readonly event: AnyEventObject
+  /** Identifies the step: the same cause for the same key again is a no-op (`replayed`). */
+  readonly cause: string
+  /** For a due durable timer: applied only if it is still the actor's current one. */
+  readonly timer?: MailTimer | undefined
 }
 
 type Job =
   | {
       readonly _tag: "Deliver"
-      readonly event: AnyEventObject
-      readonly cause: string
-      /** For a due durable timer: applied only if it is still the actor's current one. */
-      readonly timer: MailTimer | undefined
-      readonly done: Deferred.Deferred<StepOutcome, DeliveryFailure>
+      readonly delivery: Delivery
+      readonly done: (exit: Exit.Exit<StepOutcome, DeliveryFailure>) => void
     }
-  | { readonly _tag: "Read"; readonly done: Deferred.Deferred<unknown, DeliveryFailure> }
+  | { readonly _tag: "Read"; readonly done: (exit: Exit.Exit<unknown, DeliveryFailure>) => void }
   | { readonly _tag: "Flush" }
 
 interface Entry {
-  /** Jobs not yet taken, oldest first: at most `mailboxCapacity`, senders wait beyond. */
+  readonly key: string
+  /** Jobs not yet taken, oldest first: at most `mailboxCapacity`. */
   readonly jobs: Array<Job>
-  /** Senders waiting for room in `jobs`. */
-  readonly waiting: Array<Deferred.Deferred<void>>
+  /** Jobs waiting for room in `jobs`, oldest first: their senders wait. */
+  readonly overflow: Array<Job>
   /** Jobs offered and not yet finished: an entry with any is never passivated. */
   pending: number
-  /** Whether a fiber is taking the jobs; it ends once they are all done. */
-  running: boolean
+  /** Whether the entry is queued for a round or has a step being committed. */
+  busy: boolean
   /** When the entry last went idle, for passivation. */
   idleSince: number
   live: Live | undefined
 }
 
+/** A step taken in a round, waiting for its commit. */
+interface Taken {
+  readonly entry: Entry
+  readonly prepared: Prepared
+  readonly done: ((exit: Exit.Exit<StepOutcome, DeliveryFailure>) => void) | undefined
+  /** What the step's debug line says it applied. */
+  readonly applied: string
+}
+
+const noRows: ReadonlyMap<string, SnapshotRow> = new Map()
+
+const isLive = (found: Live | DeliveryFailure): found is Live => "actor" in found
+const isPrepared = (found: Prepared | DeliveryFailure): found is Prepared => "step" in found
+
 /**
  * Owns every XState actor: one mailbox per key (sequential per key, concurrent across keys),
  * restored from `actor_snapshot`, passivated when idle. Each delivered event is one step whose
  * snapshot, journal rows, outbox rows and inbox row are committed together (see StepCommitter).
+ *
+ * Steps run in rounds: a round takes the next job of every key that has one and no step being
+ * committed (up to `maxBatch` keys), loads the snapshots of the actors it restores in one
+ * statement, runs the jobs synchronously and commits their steps together (group commit), with up
+ * to `committers` rounds committing at once. Should a shared commit fail, its steps are committed
+ * again one by one, so one bad step fails alone.
  */
 export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
   scoped: Effect.gen(function* () {
@@ -71,6 +79,9 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
     const store = yield* SnapshotStore
     const committer = yield* StepCommitter
     const entries = new Map<string, Entry>()
+    /** Entries with a job to run and no step being committed, in the order they became ready. */
+    let ready: Array<Entry> = []
+    let wakePump: (() => void) | undefined
     let timerSteps = 0 // numbers the causes of delayed transitions, unique within this host
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
@@ -78,192 +89,207 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
         entries.clear()
       })
     )
-    // Made after that finalizer, so the workers are interrupted before the actors are stopped.
-    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
-    const restore = Effect.fn("ActorHost.spawn")(function* (key: string, entry: Entry) {
-      const colon = key.indexOf(":")
-      const kind = colon > 0 ? config.registry[key.slice(0, colon)] : undefined
-      if (kind === undefined) return yield* Effect.fail(new UnknownActorKind({ key }))
-      const expected = { machine: kind.machine.id, version: kind.version }
-      const row = yield* store.load(key)
-      let state: unknown = undefined
-      if (Option.isSome(row)) {
-        const found = { machine: row.value.machine, version: row.value.version }
-        const same = found.machine === expected.machine && found.version === expected.version
-        if (same) state = row.value.snapshot.state
-        else if (found.machine === expected.machine)
-          state = kind.migrate?.(row.value.snapshot.state, found.version)
-        if (state === undefined)
-          return yield* Effect.fail(new SnapshotVersionMismatch({ key, found, expected }))
+    const schedule = (entry: Entry) => {
+      if (entry.busy || entry.jobs.length === 0) return
+      entry.busy = true
+      ready.push(entry)
+      const wake = wakePump
+      wakePump = undefined
+      wake?.()
+    }
+
+    const entryOf = (key: string): Entry => {
+      let entry = entries.get(key)
+      if (entry === undefined) {
+        entry = { key, jobs: [], overflow: [], pending: 0, busy: false, idleSince: 0, live: undefined }
+        entries.set(key, entry)
       }
-      const live: Live = {
-        actor: createActor(kind.machine, {
-          id: key,
-          input: { key },
-          ...(state === undefined ? {} : { snapshot: state as Snapshot<unknown> })
-        }),
-        ...expected,
-        buffer: [],
-        causes: Option.match(row, { onNone: () => [], onSome: (found) => found.snapshot.causes }),
-        timers: Option.match(row, { onNone: () => ({}), onSome: (found) => found.snapshot.timers ?? {} }),
-        driving: true
-      }
-      live.actor.on("*", (event: AnyEventObject) => live.buffer.push(event))
-      live.actor.subscribe({
-        next: () => {
-          if (!live.driving) {
-            entry.jobs.push({ _tag: "Flush" })
-            kick(key, entry)
-          }
-        },
-        error: () => {} // read from the snapshot's status by the step
+      return entry
+    }
+
+    /** Adds a job to the key's mailbox, or to its overflow when the mailbox is full. */
+    const offer = (entry: Entry, job: Exclude<Job, { _tag: "Flush" }>) => {
+      entry.pending += 1 // synchronously after the lookup: the sweep cannot passivate in between
+      if (entry.overflow.length > 0 || entry.jobs.length >= config.mailboxCapacity) entry.overflow.push(job)
+      else entry.jobs.push(job)
+      schedule(entry)
+    }
+
+    const finished = (entry: Entry) => {
+      entry.pending -= 1
+    }
+
+    /** Takes the entry's next job, letting the oldest waiting one into the mailbox. */
+    const take = (entry: Entry): Job | undefined => {
+      const job = entry.jobs.shift()
+      const waiting = entry.overflow.shift()
+      if (waiting !== undefined) entry.jobs.push(waiting)
+      return job
+    }
+
+    const dropLive = (entry: Entry) => {
+      entry.live?.actor.stop()
+      entry.live = undefined
+    }
+
+    const restore = (entry: Entry, rows: ReadonlyMap<string, SnapshotRow>) => {
+      if (entry.live !== undefined) return entry.live
+      const restored = restoreLive(config, entry.key, rows.get(entry.key), () => {
+        entry.jobs.push({ _tag: "Flush" })
+        schedule(entry)
       })
-      live.actor.start()
-      live.driving = false
-      return live
+      if (isLive(restored)) entry.live = restored
+      return restored
+    }
+
+    /** Runs the entry's next job; answers the step to commit, if it made one. */
+    const run = (
+      entry: Entry,
+      job: Job,
+      rows: ReadonlyMap<string, SnapshotRow>
+    ): Omit<Taken, "entry"> | undefined => {
+      if (job._tag === "Flush") {
+        if (entry.live === undefined) return undefined
+        const prepared = prepareStep(config, entry.key, entry.live, `after:${Date.now()}:${++timerSteps}`)
+        if (!isPrepared(prepared)) {
+          dropLive(entry)
+          return undefined
+        }
+        return { prepared, done: undefined, applied: "a delayed transition" }
+      }
+      const live = restore(entry, rows)
+      if (job._tag === "Read") {
+        finished(entry)
+        job.done(isLive(live) ? Exit.succeed(live.actor.getSnapshot() as unknown) : Exit.fail(live))
+        return undefined
+      }
+      const { key, event, cause, timer } = job.delivery
+      if (!isLive(live)) {
+        finished(entry)
+        job.done(Exit.fail(live))
+        return undefined
+      }
+      if (live.causes.includes(cause)) {
+        finished(entry)
+        job.done(Exit.succeed({ key, cause, replayed: true, value: valueOf(live), emitted: [] }))
+        return undefined
+      }
+      const current = applyEvent(live, event, timer)
+      const prepared = prepareStep(config, key, live, cause)
+      if (!isPrepared(prepared)) {
+        // The actor is ahead of its snapshot: dropped, it is restored from its last commit next time.
+        dropLive(entry)
+        finished(entry)
+        job.done(Exit.fail(prepared))
+        return undefined
+      }
+      return {
+        prepared,
+        done: job.done,
+        applied: current ? event.type : `${event.type} (timer since replaced, not applied)`
+      }
+    }
+
+    /** Settles a step once its commit has ended. */
+    const settle = (taken: Taken, exit: Exit.Exit<void>) => {
+      const { entry, prepared, done } = taken
+      if (Exit.isSuccess(exit) && entry.live !== undefined) {
+        entry.live.causes = prepared.causes
+        entry.live.timers = prepared.timers
+      } else dropLive(entry)
+      if (done !== undefined) {
+        finished(entry)
+        done(Exit.isSuccess(exit) ? Exit.succeed(prepared.outcome) : Exit.failCause(exit.cause))
+      }
+    }
+
+    /** Commits the round's steps together; should that fail, one by one. */
+    const commitAll = (steps: ReadonlyArray<Taken>): Effect.Effect<void> =>
+      Effect.flatMap(Effect.exit(committer.commit(steps.map((taken) => taken.prepared.step))), (exit) => {
+        if (Exit.isSuccess(exit) || steps.length === 1) {
+          for (const taken of steps) settle(taken, exit)
+          return Exit.isSuccess(exit)
+            ? Effect.void
+            : Effect.logWarning("actor step not committed", exit.cause).pipe(
+                Effect.annotateLogs(stepAnnotations(steps[0]!.entry.key, steps[0]!.prepared.step.cause))
+              )
+        }
+        return Effect.forEach(steps, (taken) => commitAll([taken]), { discard: true })
+      })
+
+    const release = (round: ReadonlyArray<Entry>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => {
+          for (const entry of round) {
+            entry.busy = false
+            if (entry.jobs.length === 0) entry.idleSince = now
+            else schedule(entry)
+          }
+        })
+      )
+
+    const debugSteps = (steps: ReadonlyArray<Taken>) =>
+      Effect.forEach(
+        steps,
+        ({ entry, prepared, applied }) =>
+          Effect.logDebug(`step ${applied}: ${prepared.outcome.emitted.length} emitted`).pipe(
+            Effect.annotateLogs(stepAnnotations(entry.key, prepared.step.cause))
+          ),
+        { discard: true }
+      )
+
+    const nextRound = Effect.async<void>((resume) => {
+      if (ready.length > 0) return resume(Effect.void)
+      wakePump = () => resume(Effect.void)
+      return Effect.sync(() => (wakePump = undefined))
     })
 
-    const commit = (key: string, live: Live, cause: string) =>
-      Effect.gen(function* () {
-        const snapshot = live.actor.getSnapshot() as Snapshot<unknown> & { value?: unknown }
-        if (snapshot.status === "error")
-          return yield* Effect.fail(new ActorFailed({ key, cause, reason: String(snapshot.error) }))
-        const emitted = live.buffer.splice(0)
-        const causes = [...live.causes, cause].slice(-config.recentCauses)
-        const changes: Array<TimerChange> = []
-        const timers = { ...live.timers }
-        for (const event of emitted) {
-          if (event.type === "timer.set") {
-            const set = event as TimerSet
-            const generation = `${cause}/${set.name}`
-            changes.push({ _tag: "Set", set, generation })
-            timers[set.name] = generation
-          } else if (event.type === "timer.cancel") {
-            const name = (event as TimerCancel).name
-            changes.push({ _tag: "Cancel", name })
-            delete timers[name]
-          }
-        }
-        yield* committer.commit({
-          key,
-          cause,
-          machine: live.machine,
-          version: live.version,
-          snapshot: { state: live.actor.getPersistedSnapshot(), causes, timers },
-          journal: emitted.filter((event) => !isReserved(event)),
-          outbox: outboxEntries(key, cause, emitted.filter(isOutboxSend)),
-          timers: changes,
-          claims: emitted.flatMap((event) =>
-            event.type === "topic.claim"
-              ? [{ chatId: Number(event["chatId"]), threadId: Number(event["threadId"]) }]
-              : []
-          ),
-          inbox: inboxRowOf(cause),
-          mail: mailRowOf(cause)
-        })
-        live.causes = causes
-        live.timers = timers
-        return { key, cause, replayed: false, value: snapshot.value, emitted } satisfies StepOutcome
-      })
+    const committing = yield* Effect.makeSemaphore(Math.max(1, config.committers))
 
-    const step = (
-      key: string,
-      entry: Entry,
-      event: AnyEventObject,
-      cause: string,
-      timer: MailTimer | undefined
-    ) =>
-      Effect.gen(function* () {
-        const live = entry.live ?? (yield* restore(key, entry))
-        entry.live = live
-        if (live.causes.includes(cause)) {
-          const value = (live.actor.getSnapshot() as { value?: unknown }).value
-          return { key, cause, replayed: true, value, emitted: [] } satisfies StepOutcome
-        }
-        // A due timer the actor has since set again or cancelled is spent without reaching the machine.
-        const current = timer === undefined || live.timers[timer.name] === timer.generation
-        if (timer !== undefined && current) {
-          const { [timer.name]: _, ...rest } = live.timers
-          live.timers = rest
-        }
-        if (current) {
-          live.driving = true
-          try {
-            live.actor.send(event)
-          } finally {
-            live.driving = false
-          }
-        }
-        const outcome = yield* commit(key, live, cause)
-        yield* Effect.logDebug(
-          `step ${event.type}${current ? "" : " (timer since replaced, not applied)"}: ${outcome.emitted.length} emitted`
-        )
-        return outcome
-      }).pipe(Effect.annotateLogs(stepAnnotations(key, cause)))
-
-    // A step that did not commit leaves the actor ahead of its snapshot: drop it, restore next time.
-    const settle = <A>(entry: Entry, exit: Exit.Exit<A, unknown>) =>
-      Effect.sync(() => {
-        if (Exit.isFailure(exit)) {
-          entry.live?.actor.stop()
-          entry.live = undefined
-        }
-      })
-
-    const hasTimers = (live: Live | undefined) =>
-      live !== undefined && Object.keys(live.actor.system.getSnapshot()._scheduledEvents).length > 0
-
-    /** Takes the entry's jobs one at a time until there are none left. */
-    const work = (key: string, entry: Entry): Effect.Effect<void> =>
-      Effect.gen(function* () {
-        for (;;) {
-          const next = entry.jobs.shift()
-          if (next === undefined) {
-            entry.running = false
-            entry.idleSince = yield* Clock.currentTimeMillis
-            return
-          }
-          const room = entry.waiting.shift()
-          if (room !== undefined) Deferred.unsafeDone(room, Exit.void)
-          if (next._tag === "Flush") {
-            const live = entry.live
-            if (live === undefined) continue
-            const cause = `after:${Date.now()}:${++timerSteps}`
-            const exit = yield* Effect.exit(
-              commit(key, live, cause).pipe(Effect.annotateLogs(stepAnnotations(key, cause)))
-            )
-            yield* settle(entry, exit)
-            continue
-          }
-          const exit =
-            next._tag === "Deliver"
-              ? yield* Effect.exit(step(key, entry, next.event, next.cause, next.timer))
-              : yield* Effect.exit(
-                  Effect.map(
-                    entry.live === undefined ? restore(key, entry) : Effect.succeed(entry.live),
-                    (live) => ((entry.live = live), live.actor.getSnapshot() as unknown)
-                  )
-                )
-          yield* settle(entry, exit)
-          entry.pending -= 1
-          yield* Deferred.done(next.done as Deferred.Deferred<unknown, DeliveryFailure>, exit)
-        }
-      })
-
-    function kick(key: string, entry: Entry) {
-      if (entry.running) return
-      entry.running = true
-      runFork(work(key, entry))
-    }
+    /** One round: the next job of each ready entry, the steps they make committed together. */
+    const round = Effect.gen(function* () {
+      yield* nextRound
+      const taken = ready.length <= config.maxBatch ? ready : ready.slice(0, config.maxBatch)
+      ready = taken === ready ? [] : ready.slice(config.maxBatch)
+      const restoring = taken.filter((entry) => entry.live === undefined && entry.jobs[0]?._tag !== "Flush")
+      const rows = restoring.length === 0 ? noRows : yield* store.loadAll(restoring.map((entry) => entry.key))
+      const steps: Array<Taken> = []
+      const idle: Array<Entry> = []
+      for (const entry of taken) {
+        const job = take(entry)
+        const made = job === undefined ? undefined : run(entry, job, rows)
+        if (made === undefined) idle.push(entry)
+        else steps.push({ entry, ...made })
+      }
+      yield* release(idle)
+      if (steps.length === 0) return
+      if (LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug))
+        yield* debugSteps(steps)
+      yield* committing.take(1)
+      yield* commitAll(steps).pipe(
+        Effect.zipRight(release(steps.map((step) => step.entry))),
+        Effect.ensuring(committing.release(1)),
+        Effect.forkScoped
+      )
+    })
+    yield* round.pipe(
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.logError("ActorHost: round failed", cause)
+      ),
+      Effect.forever,
+      Effect.forkScoped
+    )
 
     // Idle actors are passivated by a sweep rather than by a timer per actor.
     const passivateAfter = Duration.toMillis(config.passivateAfter)
     yield* Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       for (const [key, entry] of entries) {
-        if (entry.running || entry.pending > 0 || now - entry.idleSince < passivateAfter) continue
-        if (hasTimers(entry.live)) continue
+        if (entry.busy || entry.pending > 0 || entry.jobs.length > 0) continue
+        if (now - entry.idleSince < passivateAfter || hasDelayed(entry.live)) continue
         entries.delete(key)
         entry.live?.actor.stop()
       }
@@ -272,58 +298,56 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
       Effect.forkScoped
     )
 
-    const enqueue = (key: string, job: Exclude<Job, { _tag: "Flush" }>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        let entry = entries.get(key)
-        if (entry === undefined) {
-          entry = { jobs: [], waiting: [], pending: 0, running: false, idleSince: 0, live: undefined }
-          entries.set(key, entry)
-        }
-        const found = entry
-        found.pending += 1 // synchronously after the lookup: the sweep cannot passivate in between
-        const add = Effect.sync(() => {
-          found.jobs.push(job)
-          kick(key, found)
+    /**
+     * Processes each delivery in its actor (restoring or spawning it) and commits the steps,
+     * answering each one's outcome, in the order given. Deliveries to one key are applied in that
+     * order, after any sent to it before. `cause` identifies a step: the same cause for the same
+     * key again is a no-op (`replayed`); an `inbox:<connection>/<update_id>` cause marks that inbox
+     * row done with the step, a `mail:<id>` cause that mail row. Waits while a key's mailbox is
+     * full; interrupted then, what still waits for room is not sent.
+     */
+    const deliverAll = (
+      deliveries: ReadonlyArray<Delivery>
+    ): Effect.Effect<ReadonlyArray<Exit.Exit<StepOutcome, DeliveryFailure>>> =>
+      Effect.async((resume) => {
+        const exits = new Array<Exit.Exit<StepOutcome, DeliveryFailure>>(deliveries.length)
+        let left = deliveries.length
+        if (left === 0) return resume(Effect.succeed(exits))
+        const jobs = deliveries.map((delivery, i) => {
+          const job: Job = {
+            _tag: "Deliver",
+            delivery,
+            done: (exit) => {
+              exits[i] = exit
+              if (--left === 0) resume(Effect.succeed(exits))
+            }
+          }
+          offer(entryOf(delivery.key), job)
+          return job
         })
-        if (found.jobs.length < config.mailboxCapacity) return add
-        const room = Deferred.unsafeMake<void>(FiberId.none)
-        found.waiting.push(room)
-        return Effect.zipRight(
-          Deferred.await(room).pipe(
-            // A sender that gives up waiting sends nothing: it no longer counts, nor takes a wake-up.
-            Effect.onInterrupt(() =>
-              Effect.sync(() => {
-                found.pending -= 1
-                const at = found.waiting.indexOf(room)
-                if (at >= 0) found.waiting.splice(at, 1)
-              })
-            )
-          ),
-          add
-        )
+        // Interrupted: what still waits for room is taken back; what is in a mailbox runs.
+        return Effect.sync(() => {
+          for (const [i, job] of jobs.entries()) {
+            const entry = entries.get(deliveries[i]!.key)
+            const at = entry?.overflow.indexOf(job) ?? -1
+            if (entry === undefined || at < 0) continue
+            entry.overflow.splice(at, 1)
+            finished(entry)
+          }
+        })
       })
 
-    /**
-     * Processes `event` in the actor `key` (restoring or spawning it) and commits the step. `cause`
-     * identifies the step: the same cause for the same key again is a no-op (`replayed`); an
-     * `inbox:<connection>/<update_id>` cause marks that inbox row done with the step, a `mail:<id>`
-     * cause that mail row. `timer` is the due durable timer the event comes from, if it does.
-     */
+    /** Processes `event` in the actor `key` and commits the step (see `deliverAll`). */
     const deliver = (key: string, event: AnyEventObject, cause: string, timer?: MailTimer) =>
-      Effect.suspend(() => {
-        const done = Deferred.unsafeMake<StepOutcome, DeliveryFailure>(FiberId.none)
-        return Effect.zipRight(
-          enqueue(key, { _tag: "Deliver", event, cause, timer, done }),
-          Deferred.await(done)
-        )
-      })
+      Effect.flatMap(deliverAll([{ key, event, cause, timer }]), ([exit]) => exit!)
 
     /** The actor's current snapshot (restoring it if passivated), in mailbox order. */
-    const snapshotOf = Effect.fn("ActorHost.snapshotOf")(function* (key: string) {
-      const done = yield* Deferred.make<unknown, DeliveryFailure>()
-      yield* enqueue(key, { _tag: "Read", done })
-      return yield* Deferred.await(done)
-    })
+    const snapshotOf = (key: string) =>
+      Effect.flatten(
+        Effect.async<Exit.Exit<unknown, DeliveryFailure>>((resume) =>
+          offer(entryOf(key), { _tag: "Read", done: (exit) => resume(Effect.succeed(exit)) })
+        )
+      )
 
     /** How many actors are in memory (not passivated). */
     const liveCount = Effect.sync(
@@ -335,7 +359,7 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
       [...entries.entries()].flatMap(([key, entry]) => (entry.live === undefined ? [] : [key]))
     )
 
-    return { deliver, snapshotOf, liveCount, liveKeys } as const
+    return { deliver, deliverAll, snapshotOf, liveCount, liveKeys } as const
   }),
   dependencies: [SnapshotStore.Default, StepCommitter.Default]
 }) {}

@@ -1,14 +1,26 @@
 import { SqlClient } from "@effect/sql"
-import { Context, Duration, Effect, Either, Layer, Metric, Queue, Schedule, Stream } from "effect"
-import { decodeUpdate, type DomainEvent } from "../domain/Events.ts"
+import {
+  Cause,
+  Context,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Metric,
+  Option,
+  Queue,
+  Schedule,
+  Stream
+} from "effect"
+import { decodeUpdate } from "../domain/Events.ts"
 import { ConnectionId } from "../domain/Ids.ts"
-import { ActorHost } from "./ActorHost.ts"
+import { ActorHost, type Delivery } from "./ActorHost.ts"
 import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
-import { linkRoute, loadRouteContext, routeOf } from "./Routes.ts"
-import { stepAnnotations } from "./Step.ts"
-import { taggedIncrements } from "../http/TaggedCounter.ts"
+import { linkRoute, loadRouteContext, needsLink, routeOf, type RouteContext, type Target } from "./Routes.ts"
+import { stepAnnotations, type DeliveryFailure } from "./Step.ts"
 import { Notifications } from "../sql/Notifications.ts"
 import { ChatAdmins } from "../telegram/ChatAdmins.ts"
+import { InboxFeed, inboxKey, type InboxItem } from "../telegram/InboxFeed.ts"
 import { MessageMap } from "../telegram/MessageMap.ts"
 
 /** The Router's settings. */
@@ -22,43 +34,45 @@ export const routedTotal = Metric.counter("backline_router_updates_total", {
   incremental: true
 })
 
-const routed: (result: "delivered" | "no_actor" | "dead") => Effect.Effect<void> = taggedIncrements(
-  routedTotal,
-  "result"
-)
-
 /** Mail rows this process has settled, by `result` (delivered, dead), for `/metrics`. */
 export const mailTotal = Metric.counter("backline_mail_total", {
   description: "Actor mail (timers, Bot API results, commands) applied by the Router, by result",
   incremental: true
 })
 
-const mailed: (result: "delivered" | "dead") => Effect.Effect<void> = taggedIncrements(mailTotal, "result")
+/** Adds `count` to a counter by label value, each tagged counter made once. */
+const countsOf = (counter: Metric.Metric.Counter<number>, label: string) => {
+  const tagged = new Map<string, Metric.Metric.Counter<number>>()
+  return (value: string, count = 1): Effect.Effect<void> => {
+    if (count === 0) return Effect.void
+    let metric = tagged.get(value)
+    if (metric === undefined) tagged.set(value, (metric = Metric.tagged(counter, label, value)))
+    return Metric.incrementBy(metric, count)
+  }
+}
+const routed = countsOf(routedTotal, "result")
+const mailed = countsOf(mailTotal, "result")
 
-/** Runs each lane's effects in order, the lanes at once. */
-const runLanes = (lanes: Map<string, Array<Effect.Effect<void>>>) =>
-  Effect.forEach(lanes.values(), (steps) => Effect.all(steps, { discard: true }), {
-    concurrency: "unbounded",
-    discard: true
-  })
-
-const addTo = <A>(lanes: Map<string, Array<A>>, lane: string, item: A) => {
-  const found = lanes.get(lane)
-  if (found === undefined) lanes.set(lane, [item])
-  else found.push(item)
+/** An inbox row on its way: the actors its events go to, in order. */
+interface Routing {
+  readonly item: InboxItem
+  readonly cause: string
+  readonly targets: ReadonlyArray<Target>
 }
 
-interface Row {
-  readonly connection_id: string
-  readonly update_id: string
-  readonly payload: unknown
-}
+/** What a failed delivery failed with: the actor's refusal, or `undefined` for a defect (the database). */
+const refusalOf = (exit: Exit.Exit<unknown, DeliveryFailure>): DeliveryFailure | undefined =>
+  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
 
 /**
  * Feeds pending inbox rows and actor mail to their actors, oldest first: rows of one actor in
- * order, different actors at once. The step that applies a row marks it done; a row without an actor is marked
- * done directly; a row an actor cannot take (unknown kind, snapshot version, a machine failure)
- * is marked `dead` and copied to `dead_letter` (source `actor`; mail: source `mail`).
+ * order, different actors at once. New inbox rows come in memory from the Gateway (`InboxFeed`);
+ * rows of an earlier run, or stored while no Router read the feed, are read from the table at
+ * start, on an `inbox` notification and every `pollInterval`. The step that applies a row marks
+ * it done; a row without an actor is marked done directly; a row an actor cannot take (unknown
+ * kind, snapshot version, a machine failure) is marked `dead` and copied to `dead_letter` (source
+ * `actor`; mail: source `mail`). A row whose step could not be committed stays pending and is
+ * read again.
  */
 export class Router extends Effect.Service<Router>()("app/Router", {
   scoped: Effect.gen(function* () {
@@ -68,111 +82,191 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     const messageMap = yield* MessageMap
     const chatAdmins = yield* ChatAdmins
     const mailbox = yield* Mailbox
+    const feed = yield* InboxFeed
     const config = yield* RouterConfig
-    const wake = yield* Queue.sliding<void>(1)
     const wakeMail = yield* Queue.sliding<void>(1)
+    yield* feed.attach
 
-    const settle = (row: Row, status: "done" | "dead") =>
-      sql`
-        update inbox set status = ${status}, done_at = now()
-        where connection_id = ${row.connection_id} and update_id = ${row.update_id} and status = 'pending'`.pipe(
-        Effect.asVoid,
-        Effect.orDie
-      )
+    const markDone = (items: ReadonlyArray<InboxItem>) =>
+      items.length === 0
+        ? Effect.void
+        : sql`
+            update inbox set status = 'done', done_at = now()
+            where connection_id in ${sql.in([...new Set(items.map((item) => item.connection))])}
+              and update_id in ${sql.in(items.map((item) => item.updateId))}
+              and connection_id || '/' || update_id in ${sql.in(items.map(inboxKey))}
+              and status = 'pending'`.pipe(Effect.asVoid, Effect.orDie)
 
-    const route = Effect.fnUntraced(function* (
-      row: Row,
-      targets: ReadonlyArray<readonly [string, DomainEvent]>
-    ) {
-      const cause = `inbox:${row.connection_id}/${row.update_id}`
-      if (targets.length === 0) return yield* settle(row, "done").pipe(Effect.zipRight(routed("no_actor")))
-      // The last event carries the plain cause, whose step marks the row done; earlier ones get `#i`.
-      for (const [i, [key, event]] of targets.entries()) {
-        const failed = yield* host
-          .deliver(key, event, i === targets.length - 1 ? cause : `${cause}#${i}`)
-          .pipe(
-            Effect.as(undefined),
-            Effect.catchAll((error) => Effect.succeed(error))
-          )
-        if (failed === undefined) continue
+    const bury = ({ item, cause }: Routing, key: string, failed: DeliveryFailure) =>
+      Effect.gen(function* () {
         yield* Effect.logWarning(`router: ${cause} dead-lettered: ${failed.message}`).pipe(
           Effect.annotateLogs(stepAnnotations(key, cause))
         )
-        yield* sql`
-          insert into dead_letter (source, ref, reason, payload)
-          values ('actor', ${cause}, ${failed.message}, ${JSON.stringify(row.payload)}::jsonb)`.pipe(
-          Effect.orDie
-        )
+        yield* Effect.gen(function* () {
+          yield* sql`
+            insert into dead_letter (source, ref, reason, payload)
+            values ('actor', ${cause}, ${failed.message}, ${JSON.stringify(item.payload)}::jsonb)`
+          yield* sql`
+            update inbox set status = 'dead', done_at = now()
+            where connection_id = ${item.connection} and update_id = ${item.updateId} and status = 'pending'`
+        }).pipe(sql.withTransaction, Effect.orDie)
         yield* routed("dead")
-        return yield* settle(row, "dead")
-      }
-      yield* routed("delivered")
-    })
+      })
 
-    const drain = Effect.gen(function* () {
-      const rows = yield* sql<Row>`
-        select connection_id, update_id, payload from inbox where status = 'pending'
-        order by received_at, connection_id, update_id limit ${config.batch}`.pipe(Effect.orDie)
-      const decoded = rows.map(
-        (row) =>
-          [
-            row,
-            Either.getOrElse(decodeUpdate(ConnectionId.make(row.connection_id), row.payload), () => [])
-          ] as const
-      )
-      const context = yield* loadRouteContext(decoded.flatMap(([, events]) => events)).pipe(
-        Effect.provideService(SqlClient.SqlClient, sql)
-      )
-      const routed = yield* Effect.forEach(
-        decoded,
-        ([row, events]) =>
-          Effect.map(
-            Effect.forEach(
-              events.flatMap((event) => {
-                const found = routeOf(event, context)
-                return found === undefined ? [] : [found]
-              }),
-              (found) =>
-                linkRoute(found, context).pipe(
-                  Effect.provideService(MessageMap, messageMap),
-                  Effect.provideService(ChatAdmins, chatAdmins)
-                )
-            ),
-            (targets) => [row, targets] as const
-          ),
-        { concurrency: 8 }
-      )
-      const lanes = new Map<string, Array<Effect.Effect<void>>>()
-      for (const [row, targets] of routed)
-        addTo(lanes, targets[0]?.[0] ?? `none:${row.connection_id}/${row.update_id}`, route(row, targets))
-      yield* runLanes(lanes)
-      return rows.length
-    })
-
-    const applyMail = (row: MailRow) => {
-      const cause = `mail:${row.id}`
-      return host.deliver(row.actorKey, row.event, cause, row.timer).pipe(
-        Effect.zipRight(mailed("delivered")),
-        Effect.catchAll((failed) =>
-          Effect.logWarning(`router: ${cause} (${row.source}) dead-lettered: ${failed.message}`).pipe(
-            Effect.zipRight(mailbox.bury(row, failed.message)),
-            Effect.zipRight(mailed("dead")),
-            Effect.annotateLogs(stepAnnotations(row.actorKey, cause))
-          )
-        )
+    /** The actors a row's events go to, linked to the other side of their dialog where needed. */
+    const targetsOf = (item: InboxItem, context: RouteContext): Effect.Effect<ReadonlyArray<Target>> => {
+      const found = item.events.flatMap((event) => {
+        const route = routeOf(event, context)
+        return route === undefined ? [] : [route]
+      })
+      if (!found.some(needsLink)) return Effect.succeed(found)
+      return Effect.forEach(found, (route) =>
+        needsLink(route)
+          ? linkRoute(route, context).pipe(
+              Effect.provideService(MessageMap, messageMap),
+              Effect.provideService(ChatAdmins, chatAdmins)
+            )
+          : Effect.succeed(route)
       )
     }
 
+    /**
+     * Delivers each row's events to their actors, event after event: the last with the row's
+     * cause, whose step marks the row done, earlier ones with `#i` after it. A row stops at its
+     * first failure: dead-lettered if its actor refused it, left pending if the step could not be
+     * committed (logged; the row is read again from the table).
+     */
+    const deliverRows = (rows: ReadonlyArray<Routing>) =>
+      Effect.gen(function* () {
+        let going = rows
+        for (let i = 0; going.length > 0; i++) {
+          const deliveries = going.map(({ cause, targets }): Delivery => ({
+            key: targets[i]![0],
+            event: targets[i]![1],
+            cause: i === targets.length - 1 ? cause : `${cause}#${i}`
+          }))
+          const exits = yield* host.deliverAll(deliveries)
+          const next: Array<Routing> = []
+          let delivered = 0
+          for (const [n, routing] of going.entries()) {
+            const exit = exits[n]!
+            if (Exit.isSuccess(exit)) {
+              if (i + 1 < routing.targets.length) next.push(routing)
+              else delivered += 1
+              continue
+            }
+            const refusal = refusalOf(exit)
+            if (refusal !== undefined) yield* bury(routing, deliveries[n]!.key, refusal)
+            else
+              yield* Effect.logError(
+                `router: ${routing.cause} could not be applied; it stays pending`,
+                exit.cause
+              ).pipe(Effect.annotateLogs(stepAnnotations(deliveries[n]!.key, deliveries[n]!.cause)))
+          }
+          yield* routed("delivered", delivered)
+          going = next
+        }
+      })
+
+    /** Routes and delivers rows in hand, then lets them go. */
+    const process = (items: ReadonlyArray<InboxItem>) =>
+      Effect.gen(function* () {
+        if (items.length === 0) return
+        const context = yield* loadRouteContext(items.flatMap((item) => item.events)).pipe(
+          Effect.provideService(SqlClient.SqlClient, sql)
+        )
+        const routings: Array<Routing> = []
+        const unrouted: Array<InboxItem> = []
+        for (const item of items) {
+          const targets = yield* targetsOf(item, context)
+          if (targets.length === 0) unrouted.push(item)
+          else routings.push({ item, cause: `inbox:${inboxKey(item)}`, targets })
+        }
+        yield* markDone(unrouted)
+        yield* routed("no_actor", unrouted.length)
+        yield* deliverRows(routings)
+      }).pipe(
+        Effect.catchAllCause((cause) => Effect.logError("Router: routing inbox rows failed", cause)),
+        Effect.ensuring(Effect.sync(() => feed.release(items.map(inboxKey))))
+      )
+
+    /**
+     * Reads pending rows not in hand from the table, oldest first, and processes them; answers
+     * whether it read a full batch of rows to take (there may be more).
+     */
+    const readTable = Effect.gen(function* () {
+      const pending = yield* sql<{ connection_id: string; update_id: string }>`
+        select connection_id, update_id from inbox where status = 'pending'
+        order by received_at, connection_id, update_id limit ${config.batch}`.pipe(Effect.orDie)
+      const claimed = new Set(feed.claim(pending.map((row) => `${row.connection_id}/${row.update_id}`)))
+      if (claimed.size === 0) return false
+      const rows = yield* sql<{ connection_id: string; update_id: string; payload: unknown }>`
+        select connection_id, update_id, payload from inbox
+        where connection_id || '/' || update_id in ${sql.in([...claimed])} and status = 'pending'
+        order by received_at, connection_id, update_id`.pipe(
+        Effect.orDie,
+        Effect.tapErrorCause(() => Effect.sync(() => feed.release(claimed)))
+      )
+      const items = rows.map((row): InboxItem => {
+        const connection = ConnectionId.make(row.connection_id)
+        const decoded = decodeUpdate(connection, row.payload)
+        return {
+          connection,
+          updateId: Number(row.update_id),
+          payload: row.payload,
+          events: decoded._tag === "Right" ? decoded.right : []
+        }
+      })
+      // Claimed rows settled meanwhile (no longer pending) are let go too.
+      for (const item of items) claimed.delete(inboxKey(item))
+      feed.release(claimed)
+      yield* process(items)
+      return pending.length === config.batch && items.length === pending.length
+    })
+
+    const applyMail = (rows: ReadonlyArray<MailRow>) =>
+      Effect.gen(function* () {
+        const exits = yield* host.deliverAll(
+          rows.map((row) => ({
+            key: row.actorKey,
+            event: row.event,
+            cause: `mail:${row.id}`,
+            timer: row.timer
+          }))
+        )
+        let delivered = 0
+        for (const [n, row] of rows.entries()) {
+          const exit = exits[n]!
+          if (Exit.isSuccess(exit)) {
+            delivered += 1
+            continue
+          }
+          const cause = `mail:${row.id}`
+          const refusal = refusalOf(exit)
+          if (refusal === undefined) {
+            yield* Effect.logError(
+              `router: ${cause} (${row.source}) could not be applied; it stays pending`,
+              exit.cause
+            )
+            continue
+          }
+          yield* Effect.logWarning(`router: ${cause} (${row.source}) dead-lettered: ${refusal.message}`).pipe(
+            Effect.zipRight(mailbox.bury(row, refusal.message)),
+            Effect.zipRight(mailed("dead")),
+            Effect.annotateLogs(stepAnnotations(row.actorKey, cause))
+          )
+        }
+        yield* mailed("delivered", delivered)
+      })
+
     const drainMail = Effect.gen(function* () {
       const rows = yield* mailbox.pending(config.batch)
-      const lanes = new Map<string, Array<Effect.Effect<void>>>()
-      for (const row of rows) addTo(lanes, row.actorKey, applyMail(row))
-      yield* runLanes(lanes)
+      yield* applyMail(rows)
       return rows.length
     })
 
     yield* notifications.listen("inbox").pipe(
-      Stream.runForEach(() => Queue.offer(wake, undefined)),
+      Stream.runForEach(() => Effect.sync(feed.poke)),
       Effect.retry(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
     )
@@ -181,23 +275,33 @@ export class Router extends Effect.Service<Router>()("app/Router", {
       Effect.retry(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
     )
-    yield* Effect.all([Queue.offer(wake, undefined), Queue.offer(wakeMail, undefined)]).pipe(
+    yield* Effect.all([Effect.sync(feed.poke), Queue.offer(wakeMail, undefined)]).pipe(
       Effect.repeat(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
     )
-    const loop = (signal: Queue.Queue<void>, pass: Effect.Effect<number>, what: string) =>
-      Queue.take(signal).pipe(
-        Effect.zipRight(pass.pipe(Effect.repeat({ while: (count) => count === config.batch }))),
-        Effect.catchAllCause((cause) => Effect.logError(`Router: draining the ${what} failed`, cause)),
-        Effect.forever,
-        Effect.forkScoped
-      )
-    yield* loop(wake, drain, "inbox")
-    yield* loop(wakeMail, drainMail, "actor mail")
+    // One loop for the inbox, so rows stored earlier (read from the table) go before later ones.
+    yield* feed.take.pipe(
+      Effect.flatMap(({ items, scan }) =>
+        Effect.zipRight(
+          scan ? readTable.pipe(Effect.repeat({ while: (full) => full })) : Effect.void,
+          process(items)
+        )
+      ),
+      Effect.catchAllCause((cause) => Effect.logError("Router: draining the inbox failed", cause)),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    yield* Queue.take(wakeMail).pipe(
+      Effect.zipRight(drainMail.pipe(Effect.repeat({ while: (count) => count === config.batch }))),
+      Effect.catchAllCause((cause) => Effect.logError("Router: draining the actor mail failed", cause)),
+      Effect.forever,
+      Effect.forkScoped
+    )
     return {} as const
   }),
   dependencies: [
     ActorHost.Default,
+    InboxFeed.Default,
     Mailbox.Default,
     Notifications.Default,
     MessageMap.Default,
@@ -206,8 +310,8 @@ export class Router extends Effect.Service<Router>()("app/Router", {
 }) {}
 
 /**
- * The Router with its own parts; it shares the process' ActorHost and Notifications, which the
- * caller provides (one of each per process).
+ * The Router with its own parts; it shares the process' ActorHost, InboxFeed and Notifications,
+ * which the caller provides (one of each per process).
  */
 export const RouterLive = Router.DefaultWithoutDependencies.pipe(
   Layer.provide(Layer.mergeAll(Mailbox.Default, MessageMap.Default, ChatAdmins.Default))

@@ -28,6 +28,9 @@ export type ForDialog = DomainEvent &
     readonly mayBan?: boolean | undefined
   }
 
+/** An actor key and the event as it receives it. */
+export type Target = readonly [string, DomainEvent | ForDialog]
+
 /** The connection in a `dialog:<connection>:<peerId>` key. */
 const dialogConnection = (key: string) => key.slice("dialog:".length, key.lastIndexOf(":"))
 
@@ -99,6 +102,20 @@ export const loadRouteContext = (events: ReadonlyArray<DomainEvent>) =>
 const refOf = (found: Option.Option<MessageRef>): MessageRef | undefined =>
   Option.getOrUndefined(Option.map(found, ({ chatId, messageId }) => ({ chatId, messageId })))
 
+const banCommand = /^\/(un)?ban(@\w+)?(\s|$)/
+
+/** Whether `linkRoute` has anything to look up for this route (most events go as they are). */
+export const needsLink = ([key, event]: readonly [string, DomainEvent | ForDialog]): boolean => {
+  if (event.type === "reaction.changed") return key.startsWith("group:") || key.startsWith("dialog:")
+  if (!key.startsWith("dialog:")) return false
+  if (event.type === "message.edited") return true
+  if (event.type !== "message.received") return false
+  if (event.chat.type !== "private" && event.from !== undefined && banCommand.test(event.message.text ?? ""))
+    return true
+  const replied = event.message.reply_to_message
+  return replied !== undefined && replied.message_id !== event.threadId
+}
+
 /**
  * Links a routed event to the other side of its dialog through `message_map`: a reaction in the
  * group (which carries no topic) goes to the dialog whose copy it reacts to; a dialog's edits and
@@ -132,7 +149,7 @@ export const linkRoute = (
     }
     if (event.type === "message.received" && event.chat.type !== "private" && event.from !== undefined) {
       // Who may ban is Telegram's to say: asked only for the commands that need it.
-      if (/^\/(un)?ban(@\w+)?(\s|$)/.test(event.message.text ?? "")) {
+      if (banCommand.test(event.message.text ?? "")) {
         const mayBan = yield* (yield* ChatAdmins).mayBan(event.connection, event.chat.id, event.from.id)
         return [key, { ...event, mayBan }] as const
       }

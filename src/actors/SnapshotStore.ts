@@ -20,6 +20,17 @@ export class SnapshotStore extends Effect.Service<SnapshotStore>()("app/Snapshot
       return Option.fromNullable(rows[0])
     })
 
-    return { load } as const
+    /** The stored rows of `keys` (those that have one), in one statement. */
+    const loadAll = (keys: ReadonlyArray<string>) =>
+      (keys.length === 0
+        ? Effect.succeed<ReadonlyArray<SnapshotRow & { readonly actor_key: string }>>([])
+        : sql<SnapshotRow & { readonly actor_key: string }>`
+            select actor_key, machine, version, snapshot from actor_snapshot where actor_key in ${sql.in(keys)}`
+      ).pipe(
+        Effect.map((rows) => new Map<string, SnapshotRow>(rows.map((row) => [row.actor_key, row]))),
+        Effect.orDie
+      )
+
+    return { load, loadAll } as const
   })
 }) {}

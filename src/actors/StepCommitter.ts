@@ -1,21 +1,18 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import { groupWriter } from "../sql/GroupWriter.ts"
 import { outboxChannel, outboxColumns } from "../telegram/Outbox.ts"
-import { ActorHostConfig, type Step } from "./Step.ts"
+import type { Step } from "./Step.ts"
 import { journalChannel, Timers } from "./Timers.ts"
 
 /**
  * Commits actors' steps: each step's snapshot, journal rows, outbox rows, timer changes and inbox
- * or mail row atomically. Steps ready at the same time (of different keys) share one commit: up to
- * `maxBatch` of them, with `committers` commits running at once. Should a shared commit fail, its
- * steps are committed again one by one, so one bad step fails alone.
+ * or mail row atomically, a group of steps (of different keys) at once. The ActorHost decides
+ * which steps share a commit, and commits them one by one should a shared commit fail.
  */
 export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepCommitter", {
   scoped: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const timers = yield* Timers
-    const config = yield* ActorHostConfig
 
     /**
      * Everything but timer changes in one statement: atomic without a transaction, and one round
@@ -129,12 +126,8 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
       }).pipe(sql.withTransaction)
     }
 
-    /** Commits one step, with whatever other steps are ready; dies if the database fails. */
-    const commit = yield* groupWriter({
-      write: (steps: ReadonlyArray<Step>) => Effect.orDie(write(steps)),
-      max: config.maxBatch,
-      writers: config.committers
-    })
+    /** Commits `steps` (of different keys) together, or none of them; dies if the database fails. */
+    const commit = (steps: ReadonlyArray<Step>): Effect.Effect<void> => Effect.orDie(write(steps))
 
     return { commit } as const
   }),

@@ -36,6 +36,7 @@ import { recordStart } from "../sql/Instance.ts"
 import { runMigrations } from "../sql/Migrations.ts"
 import { Connections } from "../telegram/Connections.ts"
 import { Gateway } from "../telegram/Gateway.ts"
+import { InboxFeed } from "../telegram/InboxFeed.ts"
 import { Sender } from "../telegram/Sender.ts"
 import { WebhookRoutes } from "../telegram/Webhook.ts"
 import { DatabaseLive } from "./AppLayers.ts"
@@ -54,6 +55,8 @@ const StartLive = Layer.mergeAll(
   Connections.Default
 ).pipe(
   Layer.provideMerge(ActorHost.Default),
+  // One feed for the process: every Inbox (polling, webhooks) hands its new rows to the Router.
+  Layer.provideMerge(InboxFeed.Default),
   Layer.provideMerge(DatabaseLive),
   Layer.provideMerge(Playground.Default)
 )

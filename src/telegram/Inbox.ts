@@ -1,7 +1,8 @@
 import { SqlClient } from "@effect/sql"
-import { Data, Effect, Either } from "effect"
+import { Data, Effect, Either, Option } from "effect"
 import { decodeUpdate, updateIdOf, type DomainEvent, type UpdateId } from "../domain/Events.ts"
 import type { ConnectionId } from "../domain/Ids.ts"
+import { InboxFeed } from "./InboxFeed.ts"
 
 /** An update without a usable `update_id`: it cannot be keyed, so it is not stored at all. */
 export class UpdateIdMissing extends Data.TaggedError("UpdateIdMissing")<{
@@ -28,13 +29,15 @@ interface Prepared {
 /**
  * The durable inbox of raw Telegram updates, keyed by (connection, update id): a redelivered update
  * is a no-op. An update that cannot be decoded is stored as `dead` and copied to `dead_letter`
- * without holding up the others. Storing new rows notifies the `inbox` channel.
+ * without holding up the others. New rows are handed to the Router through the `InboxFeed` once
+ * committed, when the process has one; otherwise storing them notifies the `inbox` channel.
  */
 export class Inbox extends Effect.Service<Inbox>()("app/Inbox", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const feed = yield* Effect.serviceOption(InboxFeed)
 
-    const write = (connection: ConnectionId, batch: ReadonlyArray<Prepared>) =>
+    const write = (connection: ConnectionId, batch: ReadonlyArray<Prepared>, notify: boolean) =>
       Effect.gen(function* () {
         const rows = batch.map(({ updateId, update, decoded }) => ({
           connection_id: connection,
@@ -59,9 +62,18 @@ export class Inbox extends Effect.Service<Inbox>()("app/Inbox", {
         )
         if (dead.length > 0) yield* sql`insert into dead_letter ${sql.insert(dead)}`
         // NOTIFY is delivered at commit. PgClient.notify is broken in sql-pg 0.53, hence the SELECT.
-        if (fresh.size > dead.length) yield* sql`select pg_notify('inbox', ${connection})`
+        if (notify && fresh.size > dead.length) yield* sql`select pg_notify('inbox', ${connection})`
         return fresh
-      }).pipe(sql.withTransaction, Effect.orDie)
+      })
+
+    /** Writes the batch: one statement when there is nothing else to write with it. */
+    const writeBatch = (connection: ConnectionId, batch: ReadonlyArray<Prepared>, notify: boolean) => {
+      const alone = !notify && batch.every(({ decoded }) => Either.isRight(decoded))
+      return write(connection, batch, notify).pipe(
+        alone ? (effect) => effect : sql.withTransaction,
+        Effect.orDie
+      )
+    }
 
     /**
      * Stores a batch of raw updates (parsed JSON) in one transaction, answering what happened to
@@ -78,7 +90,7 @@ export class Inbox extends Effect.Service<Inbox>()("app/Inbox", {
         batch.push({ updateId, update, decoded: decodeUpdate(connection, update) })
       }
       if (batch.length === 0) return []
-      const fresh = yield* write(connection, batch)
+      const fresh = yield* writeBatch(connection, batch, Option.isNone(feed) || !feed.value.reading())
       for (const { updateId, decoded } of batch) {
         if (Either.isLeft(decoded) && fresh.has(updateId)) {
           yield* Effect.logWarning(
@@ -86,6 +98,14 @@ export class Inbox extends Effect.Service<Inbox>()("app/Inbox", {
           )
         }
       }
+      if (Option.isSome(feed))
+        yield* feed.value.publish(
+          batch.flatMap(({ updateId, update, decoded }) =>
+            Either.isRight(decoded) && fresh.has(updateId)
+              ? [{ connection, updateId, payload: update, events: decoded.right }]
+              : []
+          )
+        )
       return batch.map(({ updateId, decoded }): Stored => ({
         updateId,
         isNew: fresh.has(updateId),

@@ -6,6 +6,7 @@ import { assign, emit, setup } from "xstate"
 import { ActorHost } from "../../../src/actors/ActorHost.ts"
 import { Mailbox } from "../../../src/actors/Mailbox.ts"
 import { RouterLive } from "../../../src/actors/Router.ts"
+import { InboxFeed } from "../../../src/telegram/InboxFeed.ts"
 import { ActorHostConfig } from "../../../src/actors/Step.ts"
 import { TimerScheduler, TimerSchedulerConfig } from "../../../src/actors/TimerScheduler.ts"
 import { Timers } from "../../../src/actors/Timers.ts"
@@ -78,7 +79,7 @@ const runtime = Layer.mergeAll(
   RouterLive,
   TimerScheduler.DefaultWithoutDependencies.pipe(Layer.provide(Layer.mergeAll(fastTimers, Timers.Default)))
 ).pipe(
-  Layer.provide(Notifications.Default),
+  Layer.provide(Layer.mergeAll(Notifications.Default, InboxFeed.Default)),
   Layer.provideMerge(ActorHost.Default.pipe(Layer.provide(settings)))
 )
 

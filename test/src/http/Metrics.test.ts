@@ -5,6 +5,7 @@ import { Effect, Layer, Metric, Option } from "effect"
 import { expect } from "vitest"
 import { ActorHost } from "../../../src/actors/ActorHost.ts"
 import { RouterLive } from "../../../src/actors/Router.ts"
+import { InboxFeed } from "../../../src/telegram/InboxFeed.ts"
 import { AppConfig } from "../../../src/Config.ts"
 import { displayUrl, HttpLive } from "../../../src/http/Http.ts"
 import { MetricsRoutes } from "../../../src/http/Metrics.ts"
@@ -112,7 +113,9 @@ layer(Live, { timeout: 60_000, excludeTestServices: true })("GET /metrics", (it)
       expect(waiting.get("backline_actors_passivated")).toBe(1)
 
       // The Router takes both: one to the group actor (journalled), one without an actor.
-      yield* Layer.build(RouterLive.pipe(Layer.provide(Notifications.Default)))
+      yield* Layer.build(
+        RouterLive.pipe(Layer.provide(Layer.mergeAll(Notifications.Default, InboxFeed.Default)))
+      )
       yield* eventually(
         Effect.map(scrape, ({ samples }) => samples.get('backline_inbox_updates{status="done"}') === 2),
         "10 seconds"
