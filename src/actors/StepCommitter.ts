@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
-import { outboxChannel, outboxColumns } from "../telegram/Outbox.ts"
+import { Effect, Option } from "effect"
+import { outboxChannel, outboxColumns, rowOfEntry } from "../telegram/Outbox.ts"
+import { OutboxFeed } from "../telegram/OutboxFeed.ts"
 import type { Step } from "./Step.ts"
 import { journalChannel, Timers } from "./Timers.ts"
 
@@ -13,12 +14,16 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
   scoped: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const timers = yield* Timers
+    const feed = yield* Effect.serviceOption(OutboxFeed)
+    const handsOver = () => Option.isSome(feed) && feed.value.reading()
 
     /**
      * Everything but timer changes in one statement: atomic without a transaction, and one round
      * trip for the whole group. Rows are passed as JSON (one parameter per table, whatever the
      * group's size) and inserted in the order given, so `journal.seq` and `outbox.id` keep each
-     * step's order. The journal's readers and the Sender are woken at commit.
+     * step's order. The journal's readers are woken at commit, and so is the Sender unless the
+     * rows are handed to it (`OutboxFeed`): the statement answers the outbox rows' ids and
+     * transaction, in order.
      */
     const writeRows = (steps: ReadonlyArray<Step>) => {
       const snapshots = steps.map((step) => ({
@@ -51,7 +56,9 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
       )
       const notify = [
         ...(journal.length > 0 ? [sql`pg_notify(${journalChannel}, ${journal[0]!.actor_key})`] : []),
-        ...(sends.length > 0 ? [sql`pg_notify(${outboxChannel}, ${sends[0]!.connection_id})`] : [])
+        ...(sends.length > 0 && !handsOver()
+          ? [sql`pg_notify(${outboxChannel}, ${sends[0]!.connection_id})`]
+          : [])
       ]
       // The inbox and mail rows are named by value as well, so PostgreSQL finds them by primary key.
       return sql`
@@ -76,6 +83,7 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
             as o(n integer, connection_id text, chat_id bigint, method text, params jsonb, actor_key text,
               cause text, reply_as text, report_failure boolean)
           order by n
+          returning id, txid
         )${
           inbox.length === 0
             ? sql``
@@ -102,14 +110,24 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
           on conflict (chat_id, thread_id) do update set actor_key = excluded.actor_key
         )`
         }
-        select ${notify.length === 0 ? sql`1` : sql.csv(notify)}`
+        select ${notify.length === 0 ? sql`1` : sql.csv(notify)},
+          (select coalesce(json_agg(json_build_object('id', id, 'txid', txid::text) order by id), '[]')
+           from queued) as queued`.pipe(
+        Effect.map((rows) => {
+          const queued = (rows[0] as { queued?: ReadonlyArray<{ id: number; txid: string }> } | undefined)
+            ?.queued
+          return steps
+            .flatMap((step) => step.outbox)
+            .map((entry, n) => rowOfEntry(entry, Number(queued?.[n]?.id), queued?.[n]?.txid ?? "0"))
+        })
+      )
     }
 
     const write = (steps: ReadonlyArray<Step>) => {
       const timed = steps.filter((step) => step.timers.length > 0)
-      if (timed.length === 0) return Effect.asVoid(writeRows(steps))
+      if (timed.length === 0) return writeRows(steps)
       return Effect.gen(function* () {
-        yield* writeRows(steps)
+        const rows = yield* writeRows(steps)
         for (const step of timed)
           for (const change of step.timers)
             yield* change._tag === "Set"
@@ -123,11 +141,21 @@ export class StepCommitter extends Effect.Service<StepCommitter>()("app/StepComm
                   change.generation
                 )
               : timers.cancel(step.key, change.name)
+        return rows
       }).pipe(sql.withTransaction)
     }
 
-    /** Commits `steps` (of different keys) together, or none of them; dies if the database fails. */
-    const commit = (steps: ReadonlyArray<Step>): Effect.Effect<void> => Effect.orDie(write(steps))
+    /**
+     * Commits `steps` (of different keys) together, or none of them, then hands their outbox rows
+     * to the Sender; dies if the database fails.
+     */
+    const commit = (steps: ReadonlyArray<Step>): Effect.Effect<void> =>
+      write(steps).pipe(
+        Effect.map((rows) => {
+          if (Option.isSome(feed)) feed.value.publish(rows)
+        }),
+        Effect.orDie
+      )
 
     return { commit } as const
   }),

@@ -37,6 +37,7 @@ import { runMigrations } from "../sql/Migrations.ts"
 import { Connections } from "../telegram/Connections.ts"
 import { Gateway } from "../telegram/Gateway.ts"
 import { InboxFeed } from "../telegram/InboxFeed.ts"
+import { OutboxFeed } from "../telegram/OutboxFeed.ts"
 import { Sender } from "../telegram/Sender.ts"
 import { WebhookRoutes } from "../telegram/Webhook.ts"
 import { DatabaseLive } from "./AppLayers.ts"
@@ -55,8 +56,9 @@ const StartLive = Layer.mergeAll(
   Connections.Default
 ).pipe(
   Layer.provideMerge(ActorHost.Default),
-  // One feed for the process: every Inbox (polling, webhooks) hands its new rows to the Router.
-  Layer.provideMerge(InboxFeed.Default),
+  // One feed of each for the process: every Inbox (polling, webhooks) hands its new rows to the
+  // Router, the ActorHost's commits hand their outbox rows to the Sender.
+  Layer.provideMerge(Layer.mergeAll(InboxFeed.Default, OutboxFeed.Default)),
   Layer.provideMerge(DatabaseLive),
   Layer.provideMerge(Playground.Default)
 )

@@ -93,6 +93,29 @@ const fromRaw = (raw: Raw): OutboxRow => ({
   txid: raw.txid
 })
 
+/** A call's forum topic as the Sender's lane key holds it: `params ->> 'message_thread_id'`. */
+export const topicOf = (params: Readonly<Record<string, unknown>>): string | null => {
+  const thread = params["message_thread_id"]
+  if (thread === undefined || thread === null) return null
+  return typeof thread === "string" ? thread : JSON.stringify(thread)
+}
+
+/** The pending row an entry became, with the id and transaction the table gave it. */
+export const rowOfEntry = (entry: OutboxEntry, id: number, txid: string): OutboxRow => ({
+  id,
+  connection: entry.connection,
+  chatId: entry.chatId,
+  method: entry.method,
+  params: entry.params,
+  topic: topicOf(entry.params),
+  actorKey: entry.actorKey ?? null,
+  replyAs: entry.replyAs ?? null,
+  reportFailure: entry.reportFailure === true,
+  attempts: 0,
+  notBefore: null,
+  txid
+})
+
 /** The channel `enqueue` notifies; the payload must not be empty (`PgClient.listen` drops empty ones). */
 export const outboxChannel = "outbox"
 

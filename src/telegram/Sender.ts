@@ -19,6 +19,7 @@ import type { ConnectionId } from "../domain/Ids.ts"
 import { BotApi, type BotApiFailure } from "./BotApi.ts"
 import { Connections } from "./Connections.ts"
 import { comesBefore, Outbox, outboxChannel, type OutboxPosition, type OutboxRow } from "./Outbox.ts"
+import { OutboxFeed } from "./OutboxFeed.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
 import { taggedIncrements } from "../http/TaggedCounter.ts"
 import { groupWriter } from "../sql/GroupWriter.ts"
@@ -113,6 +114,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     const botApi = yield* BotApi
     const limiter = yield* RateLimiter
     const connections = yield* Connections
+    const feed = yield* OutboxFeed
     const bots = yield* Cache.make({
       capacity: 1_000,
       timeToLive: Duration.minutes(1),
@@ -127,6 +129,11 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
      */
     const recent = new Map<number, number>()
     let reads = 0
+    /** Rows handed over by step commits, not yet in lanes. */
+    let handedOver: Array<OutboxRow> = []
+    /** Whether the table is to be read for new rows (a notification came), or in full (the poll). */
+    let readDue = true
+    let pollDue = true
     /** The last row read in (txid, id) order: new rows are read after it. */
     let readAt: OutboxPosition = { txid: "0", id: 0 }
     const wake = yield* Queue.sliding<void>(1)
@@ -265,14 +272,18 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         Effect.onInterrupt(() => Effect.sync(() => drop(key, lane)))
       )
 
-    /** Puts pending rows just read in their lanes, in (txid, id) order, and starts the lanes that wait. */
-    const hold = (found: ReadonlyArray<OutboxRow>) =>
+    /**
+     * Puts pending rows in their lanes, in (txid, id) order, and starts the lanes that wait. Rows
+     * read from the table move the reading position past them; rows handed over in memory do not,
+     * since rows of older transactions may still commit before the next read.
+     */
+    const hold = (found: ReadonlyArray<OutboxRow>, read: boolean) =>
       Effect.gen(function* () {
         const started = new Set<string>()
         for (const row of found) {
           if (held.has(row.id) || recent.has(row.id)) continue
           held.add(row.id)
-          if (comesBefore(readAt, row)) readAt = { txid: row.txid, id: row.id }
+          if (read && comesBefore(readAt, row)) readAt = { txid: row.txid, id: row.id }
           const key = laneOf(row)
           let lane = lanes.get(key)
           if (lane === undefined) {
@@ -297,7 +308,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       Effect.gen(function* () {
         const number = ++reads
         const found = yield* query
-        yield* hold(found)
+        yield* hold(found, true)
         for (const [id, at] of recent) if (at < number) recent.delete(id)
         return found
       })
@@ -325,7 +336,13 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     const listening = yield* Deferred.make<void>()
     yield* notifications.listen(outboxChannel).pipe(
       Stream.runForEach(() =>
-        Effect.zipRight(Deferred.succeed(listening, undefined), Queue.offer(wake, undefined))
+        Effect.zipRight(
+          Deferred.succeed(listening, undefined),
+          Effect.suspend(() => {
+            readDue = true
+            return Queue.offer(wake, undefined)
+          })
+        )
       ),
       Effect.tapErrorCause((cause) => Effect.logWarning("Sender: listening for the outbox failed", cause)),
       Effect.retry(Schedule.spaced(config.pollInterval)),
@@ -339,15 +356,24 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       Effect.retry({ times: 50 }),
       Effect.ignoreLogged
     )
-    // One fiber reads the outbox: on a notification the new rows, on each poll every pending row.
-    let pollDue = true
+    // One fiber puts rows in lanes: those handed over by step commits, and from the table on a
+    // notification the new rows, on each poll every pending row.
+    yield* feed.attach((rows) => {
+      handedOver.push(...rows)
+      Queue.unsafeOffer(wake, undefined)
+    })
     yield* Queue.offer(wake, undefined)
     yield* Queue.take(wake).pipe(
       Effect.flatMap(() =>
         Effect.suspend(() => {
-          const full = pollDue
-          pollDue = false
-          return scan(full)
+          const rows = handedOver
+          handedOver = []
+          const [read, full] = [readDue || pollDue, pollDue]
+          readDue = pollDue = false
+          return Effect.zipRight(
+            rows.length === 0 ? Effect.void : hold(rows, false),
+            read ? scan(full) : Effect.void
+          )
         })
       ),
       Effect.forever,
@@ -364,6 +390,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     return { poke } as const
   }),
   dependencies: [
+    OutboxFeed.Default,
     Outbox.Default,
     BotApi.Default,
     RateLimiter.Default,
