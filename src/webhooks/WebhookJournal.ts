@@ -6,6 +6,9 @@ import { bodyOf, outboundOf } from "./WebhookEvents.ts"
 /** How many journal rows one read takes. */
 const batch = 500
 
+/** Whether a journal row changes its dialog's status (which `dialog.statusChanged` events report). */
+const changesStatus = (row: JournalRow) => row.type === "dialog.opened" || row.type === "dialog.statusChanged"
+
 /** `inbox:<connection>/<update_id>`, the cause of a step applying a Telegram update. */
 const inboxCause = /^inbox:(.+)\/(\d+)$/
 
@@ -35,11 +38,9 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
       known !== undefined ? Effect.succeed(known) : Effect.tap(stored, (position) => (known = position))
     )
 
-    /** The dialogs' statuses before `rows`, and after them (to be stored). */
+    /** The stored statuses of the dialogs whose status `rows` change (the status before them). */
     const statuses = Effect.fn("WebhookJournal.statuses")(function* (rows: ReadonlyArray<JournalRow>) {
-      const keys = [
-        ...new Set(rows.filter((row) => row.type.startsWith("dialog.")).map((row) => row.actorKey))
-      ]
+      const keys = [...new Set(rows.filter(changesStatus).map((row) => row.actorKey))]
       const known =
         keys.length === 0
           ? []
@@ -82,7 +83,12 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
       return found
     })
 
-    /** Reads one batch; answers how many new deliveries it queued (`undefined`: the journal is read to its end). */
+    /**
+     * Reads one batch; answers how many new deliveries it queued (`undefined`: the journal is read
+     * to its end). The messages an event carries are looked up only for events a subscription
+     * wants; dialogs' statuses are kept whether or not anybody subscribes, so that a subscription
+     * added later knows which dialog is reopened.
+     */
     const readOnce = Effect.gen(function* () {
       const rows = yield* journal.read(yield* cursor, batch)
       if (rows.length === 0) return undefined
@@ -90,49 +96,61 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
       return yield* Effect.gen(function* () {
         const status = yield* statuses(rows)
         const changed = new Map<string, string>()
-        const found = yield* messages(rows)
-        const events = rows.flatMap((row) => {
+        const drafts = rows.flatMap((row) => {
           const previousStatus = status.get(row.actorKey)
-          if (row.type === "dialog.opened" || row.type === "dialog.statusChanged") {
+          if (changesStatus(row)) {
             const next = row.type === "dialog.opened" ? "awaitingTeam" : String(row.event["status"])
             status.set(row.actorKey, next)
             changed.set(row.actorKey, next)
           }
-          const event = outboundOf(row, { previousStatus, message: found.get(row.cause) })
-          return event === undefined ? [] : [{ row, event }]
+          const event = outboundOf(row, { previousStatus, message: undefined })
+          return event === undefined ? [] : [{ row, event, previousStatus }]
         })
-        if (changed.size > 0)
-          yield* sql`insert into webhook_dialog_status ${sql.insert(
-            [...changed].map(([actor_key, value]) => ({ actor_key, status: value }))
-          )} on conflict (actor_key) do update set status = excluded.status`
-        const groups = [...new Set(events.map(({ event }) => event.chatId))]
+        const groups = [...new Set(drafts.map(({ event }) => event.chatId))]
         const subscriptions =
           groups.length === 0
             ? []
             : yield* sql<{ id: string; chat_id: string; events: ReadonlyArray<string> }>`
                 select id, chat_id, events from webhook_subscription
                 where enabled and chat_id in ${sql.in(groups)}`
-        const deliveries = events.flatMap(({ row, event }) =>
-          subscriptions
-            .filter((one) => Number(one.chat_id) === event.chatId && one.events.includes(event.type))
-            .map((one) => ({
-              subscription_id: one.id,
-              seq: row.seq,
-              event_type: event.type,
-              body: bodyOf(event, now),
-              next_attempt_at: now,
-              created_at: now
-            }))
-        )
-        const inserted =
-          deliveries.length === 0
-            ? []
-            : yield* sql`insert into webhook_delivery ${sql.insert(deliveries)} on conflict do nothing returning id`
+        const wanted = drafts.flatMap((draft) => {
+          const takers = subscriptions.filter(
+            (one) => Number(one.chat_id) === draft.event.chatId && one.events.includes(draft.event.type)
+          )
+          return takers.length === 0 ? [] : [{ ...draft, takers }]
+        })
+        const found = yield* messages(wanted.map(({ row }) => row))
+        const deliveries = wanted.flatMap(({ row, previousStatus, takers }) => {
+          const event = outboundOf(row, { previousStatus, message: found.get(row.cause) })!
+          return takers.map((one) => ({
+            subscription_id: one.id,
+            seq: row.seq,
+            event_type: event.type,
+            body: bodyOf(event, now),
+            next_attempt_at: now,
+            created_at: now
+          }))
+        })
         const last = rows.at(-1)!
-        yield* sql`update webhook_cursor set txid = ${last.txid}::xid8, seq = ${last.seq} where id = 1`
-        return { queued: inserted.length, last }
+        const move = sql`update webhook_cursor set txid = ${last.txid}::xid8, seq = ${last.seq} where id = 1`
+        // The statuses, the deliveries and the cursor's move are one transaction.
+        if (changed.size === 0 && deliveries.length === 0) {
+          yield* move
+          return { queued: 0, last }
+        }
+        return yield* Effect.gen(function* () {
+          if (changed.size > 0)
+            yield* sql`insert into webhook_dialog_status ${sql.insert(
+              [...changed].map(([actor_key, value]) => ({ actor_key, status: value }))
+            )} on conflict (actor_key) do update set status = excluded.status`
+          const inserted =
+            deliveries.length === 0
+              ? []
+              : yield* sql`insert into webhook_delivery ${sql.insert(deliveries)} on conflict do nothing returning id`
+          yield* move
+          return { queued: inserted.length, last }
+        }).pipe(sql.withTransaction)
       }).pipe(
-        sql.withTransaction,
         Effect.orDie,
         Effect.map(({ queued, last }) => {
           known = { txid: last.txid, seq: last.seq }
