@@ -70,7 +70,7 @@ type RawCall = (...args: ReadonlyArray<unknown>) => Promise<unknown>
 
 // The proxy binds an empty payload for methods without parameters (getMe, logOut, ...), leaving
 // a function of the signal alone; the others take (payload, signal).
-const invoke = (run: RawCall, params: unknown, signal: AbortSignal) =>
+const invoke = (run: RawCall, params: unknown, signal: AbortSignal | undefined) =>
   run.length <= 1 ? run(signal) : run(params, signal)
 
 /**
@@ -92,21 +92,25 @@ export class BotApi extends Effect.Service<BotApi>()("app/BotApi", {
       return api
     }
 
-    /** Calls `method` with `params` as `connection`'s bot and answers Telegram's `result`. */
-    const call = Effect.fnUntraced(function* (
+    /**
+     * Calls `method` with `params` as `connection`'s bot and answers Telegram's `result`. An
+     * interrupted call is aborted; with `abortable` false (for callers that never interrupt a call
+     * once it left, like the Sender) it is made without an abort signal of its own.
+     */
+    const call = (
       connection: BotConnection,
       method: string,
-      params: Readonly<Record<string, unknown>>
-    ) {
+      params: Readonly<Record<string, unknown>>,
+      abortable = true
+    ): Effect.Effect<unknown, BotApiFailure> => {
       const raw = apiFor(connection).raw as unknown as Record<string, RawCall>
       const run = raw[method]
-      if (run === undefined)
-        return yield* new PermanentFailure({ method, code: 0, description: "unknown method" })
-      return yield* Effect.tryPromise({
-        try: (signal) => invoke(run, params, signal),
-        catch: (error) => classify(method, error, Redacted.value(connection.token))
-      })
-    })
+      if (run === undefined) return new PermanentFailure({ method, code: 0, description: "unknown method" })
+      const catcher = (error: unknown) => classify(method, error, Redacted.value(connection.token))
+      return abortable
+        ? Effect.tryPromise({ try: (signal) => invoke(run, params, signal), catch: catcher })
+        : Effect.tryPromise({ try: () => invoke(run, params, undefined), catch: catcher })
+    }
 
     return { call } as const
   })

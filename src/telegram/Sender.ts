@@ -1,7 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { InputFile } from "grammy"
 import {
-  Cache,
   Clock,
   Context,
   Deferred,
@@ -17,7 +16,7 @@ import {
 } from "effect"
 import type { ConnectionId } from "../domain/Ids.ts"
 import { BotApi, type BotApiFailure } from "./BotApi.ts"
-import { Connections } from "./Connections.ts"
+import { Connections, type BotConnection } from "./Connections.ts"
 import { comesBefore, Outbox, outboxChannel, type OutboxPosition, type OutboxRow } from "./Outbox.ts"
 import { OutboxFeed } from "./OutboxFeed.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
@@ -54,6 +53,9 @@ export const rateLimitedTotal = Metric.counter("backline_telegram_429_total", {
 
 const count: (method: string, result: "sent" | "failed" | "retried" | "rate_limited") => Effect.Effect<void> =
   taggedIncrements(sendsTotal, "method", "result")
+
+/** What each log line about a row says of it. */
+const annotationsOf = (row: OutboxRow) => ({ connection: row.connection, chat: row.chatId, outbox: row.id })
 
 /** A row's lane: its connection, chat and forum topic. */
 const laneOf = (row: {
@@ -115,11 +117,18 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     const limiter = yield* RateLimiter
     const connections = yield* Connections
     const feed = yield* OutboxFeed
-    const bots = yield* Cache.make({
-      capacity: 1_000,
-      timeToLive: Duration.minutes(1),
-      lookup: (id: ConnectionId) => connections.get(id)
-    })
+    // Connections looked up again after a minute, so a changed token or a disabled bot is seen.
+    const bots = new Map<
+      ConnectionId,
+      { readonly bot: Option.Option<BotConnection>; readonly until: number }
+    >()
+    const botOf = (id: ConnectionId): Effect.Effect<Option.Option<BotConnection>> => {
+      const known = bots.get(id)
+      if (known !== undefined && known.until > Date.now()) return Effect.succeed(known.bot)
+      return Effect.tap(connections.get(id), (bot) => {
+        bots.set(id, { bot, until: Date.now() + 60_000 })
+      })
+    }
     const lanes = new Map<string, Lane>()
     /** Pending rows held in lanes, by id: a read that finds one again leaves it where it is. */
     const held = new Set<number>()
@@ -146,14 +155,20 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     // before the recorder stops.
     const fibers = yield* FiberSet.make()
     /** Records the outcome of a call; answers the row again (updated) if it is to be retried. */
-    const settle = (row: OutboxRow, outcome: Either.Either<unknown, BotApiFailure>) =>
+    const settle = (
+      row: OutboxRow,
+      outcome: Either.Either<unknown, BotApiFailure>
+    ): Effect.Effect<Option.Option<OutboxRow>> =>
+      Either.isRight(outcome)
+        ? Effect.zipRight(
+            count(row.method, "sent"),
+            Effect.as(record({ row, result: outcome.right }), Option.none())
+          )
+        : unsent(row, outcome.left).pipe(Effect.annotateLogs(annotationsOf(row)))
+
+    /** Records a call Telegram did not take: failed for good, or to be retried. */
+    const unsent = (row: OutboxRow, failure: BotApiFailure) =>
       Effect.gen(function* () {
-        if (Either.isRight(outcome)) {
-          yield* count(row.method, "sent")
-          yield* record({ row, result: outcome.right })
-          return Option.none<OutboxRow>()
-        }
-        const failure = outcome.left
         if (failure._tag === "PermanentFailure") {
           yield* count(row.method, "failed")
           yield* Effect.logWarning(`${row.method} failed: ${failure.code} ${failure.description}`)
@@ -193,45 +208,56 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         return Option.some({ ...row, attempts, notBefore })
       })
 
-    /** Sends one row once its time has come; answers it again (updated) if it is to be retried. */
-    const send = (row: OutboxRow) =>
-      Effect.gen(function* () {
-        if (row.notBefore !== null) {
-          const now = yield* Clock.currentTimeMillis
-          yield* Effect.sleep(Math.max(0, row.notBefore.getTime() - now))
-        }
-        const bot = yield* bots.get(row.connection)
-        if (Option.isNone(bot)) {
-          yield* outbox.failed(row, 0, `unknown connection ${row.connection}`)
-          return Option.none<OutboxRow>()
-        }
-        const given = "chat_id" in row.params ? row.params : { ...row.params, chat_id: row.chatId }
-        const uploads = uploadsOf(given)
-        const params = uploads.length === 0 ? given : yield* withUploads(sql, given, uploads)
-        // Once the call has left, it finishes and is recorded even if the Sender is shutting down
-        // (the RateLimiter's waits before it stay interruptible). It holds its call slot until
-        // recorded, so a crash loses the outcome of at most the bot's calls in flight.
-        const call = Effect.either(botApi.call(bot.value, row.method, params)).pipe(
-          Effect.flatMap((outcome) =>
+    /** The call, made once it is within the limits; the row's outcome recorded before its slot is let go. */
+    const callFor = (
+      bot: BotConnection,
+      row: OutboxRow,
+      params: Readonly<Record<string, unknown>>,
+      uploads: ReadonlyArray<readonly [string, number]>
+    ) => {
+      // Once the call has left, it finishes and is recorded even if the Sender is shutting down
+      // (the RateLimiter's waits before it stay interruptible). It holds its call slot until
+      // recorded, so a crash loses the outcome of at most the bot's calls in flight.
+      const call = Effect.flatMap(Effect.either(botApi.call(bot, row.method, params, false)), (outcome) =>
+        uploads.length > 0 && (Either.isRight(outcome) || outcome.left._tag === "PermanentFailure")
+          ? // Once recorded, an upload Telegram took or refused is not needed again (a retried one is).
             Effect.zipLeft(
               settle(row, outcome),
-              // Once recorded, an upload Telegram took or refused is not needed again (a retried one is).
-              uploads.length > 0 && (Either.isRight(outcome) || outcome.left._tag === "PermanentFailure")
-                ? sql`delete from api_upload where id in ${sql.in(uploads.map(([, id]) => id))}`.pipe(
-                    Effect.orDie
-                  )
-                : Effect.void
+              sql`delete from api_upload where id in ${sql.in(uploads.map(([, id]) => id))}`.pipe(
+                Effect.orDie
+              )
             )
-          )
-        )
-        return yield* limiter
-          .withBudget(
-            row.connection,
-            row.chatId,
-            weightOf(row.method, row.params)
-          )(call)
-          .pipe(Effect.uninterruptible)
-      }).pipe(Effect.annotateLogs({ connection: row.connection, chat: row.chatId, outbox: row.id }))
+          : settle(row, outcome)
+      )
+      return limiter
+        .withBudget(
+          row.connection,
+          row.chatId,
+          weightOf(row.method, row.params)
+        )(call)
+        .pipe(Effect.uninterruptible)
+    }
+
+    /** Sends one row once its time has come; answers it again (updated) if it is to be retried. */
+    const send = (row: OutboxRow): Effect.Effect<Option.Option<OutboxRow>> => {
+      const attempt = Effect.flatMap(botOf(row.connection), (bot) => {
+        if (Option.isNone(bot))
+          return Effect.as(outbox.failed(row, 0, `unknown connection ${row.connection}`), Option.none())
+        const given = "chat_id" in row.params ? row.params : { ...row.params, chat_id: row.chatId }
+        const uploads = uploadsOf(given)
+        return uploads.length === 0
+          ? callFor(bot.value, row, given, uploads)
+          : Effect.flatMap(withUploads(sql, given, uploads), (params) =>
+              callFor(bot.value, row, params, uploads)
+            )
+      })
+      if (row.notBefore === null) return attempt
+      const notBefore = row.notBefore.getTime()
+      return Effect.zipRight(
+        Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Math.max(0, notBefore - now))),
+        attempt
+      )
+    }
 
     /** Forgets a row that is no longer pending (while a read runs, remembering that it is done). */
     const forget = (id: number) => {
