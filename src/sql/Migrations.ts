@@ -14,6 +14,7 @@ import m0011 from "./migrations/0011_webhooks.ts"
 import m0012 from "./migrations/0012_api_uploads.ts"
 import m0013 from "./migrations/0013_outbox_txid.ts"
 import m0014 from "./migrations/0014_commit_horizon.ts"
+import m0015 from "./migrations/0015_step_functions.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -33,7 +34,8 @@ export const migrations = Migrator.fromRecord({
   "0011_webhooks": m0011,
   "0012_api_uploads": m0012,
   "0013_outbox_txid": m0013,
-  "0014_commit_horizon": m0014
+  "0014_commit_horizon": m0014,
+  "0015_step_functions": m0015
 })
 
 const migrate = Migrator.make({})

@@ -232,24 +232,9 @@ export class Outbox extends Effect.Service<Outbox>()("app/Outbox", {
               ]
             : []
         )
-        yield* sql`
-          with settled as (
-            update outbox set status = 'sent', result = v.result, sent_at = now(), attempts = attempts + 1, error = null
-            from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as v(id bigint, result jsonb)
-            where outbox.id = v.id and outbox.id in ${sql.in(results.map((one) => one.id))}
-          ), mapped as (
-            insert into message_map (outbox_id, connection_id, chat_id, message_id, source_chat_id, source_message_id)
-            select outbox_id, connection_id, chat_id, message_id, source_chat_id, source_message_id
-            from jsonb_to_recordset(${JSON.stringify(mapped)}::jsonb) as m(outbox_id bigint, connection_id text,
-              chat_id bigint, message_id bigint, source_chat_id bigint, source_message_id bigint)
-            on conflict do nothing
-          ), replied as (
-            insert into actor_mail (actor_key, source, event)
-            select actor_key, source, event
-            from jsonb_to_recordset(${JSON.stringify(replies)}::jsonb) as r(actor_key text, source text, event jsonb)
-          )
-          select 1`.pipe(Effect.orDie)
-        yield* notifyReplies(replies.map((reply) => reply.actor_key))
+        // One statement (`record_sent`, migration 0015), which also notifies the mail channel.
+        yield* sql`select record_sent(${JSON.stringify(results)}::jsonb, ${JSON.stringify(mapped)}::jsonb,
+          ${JSON.stringify(replies)}::jsonb)`.pipe(Effect.orDie)
       })
 
     /** Marks `row` sent with Telegram's result (see `sentAll`). */
