@@ -1,5 +1,6 @@
 import { Context, Data, Effect, Redacted } from "effect"
 import { Api, GrammyError, HttpError } from "grammy"
+import { grammyFetch } from "./BotApiFetch.ts"
 import type { BotConnection } from "./Connections.ts"
 
 /** Telegram answered 429: wait `retryAfter` Telegram seconds before calling again in that chat. */
@@ -87,7 +88,7 @@ export class BotApi extends Effect.Service<BotApi>()("app/BotApi", {
       const known = apis.get(connection.id)
       if (known !== undefined && known.token === token && known.apiRoot === connection.apiRoot)
         return known.api
-      const api = new Api(token, { apiRoot: connection.apiRoot, timeoutSeconds })
+      const api = new Api(token, { apiRoot: connection.apiRoot, timeoutSeconds, fetch: grammyFetch })
       apis.set(connection.id, { token, apiRoot: connection.apiRoot, api })
       return api
     }

@@ -5,6 +5,7 @@ import { Mailbox } from "../actors/Mailbox.ts"
 import { handledUpdateKinds } from "../domain/Events.ts"
 import type { ConnectionId } from "../domain/Ids.ts"
 import { classify, type RateLimited } from "./BotApi.ts"
+import { grammyFetch } from "./BotApiFetch.ts"
 import type { BotConnection } from "./Connections.ts"
 import { Inbox } from "./Inbox.ts"
 
@@ -42,7 +43,7 @@ export const callBotApi = <A>(
   run: (api: Api, signal: ApiSignal) => Promise<A>
 ) => {
   const token = Redacted.value(connection.token)
-  const api = new Api(token, { apiRoot: connection.apiRoot })
+  const api = new Api(token, { apiRoot: connection.apiRoot, fetch: grammyFetch })
   return Effect.tryPromise({
     try: (signal) => run(api, signal as unknown as ApiSignal),
     catch: (cause): Unauthorized | RateLimited | Unavailable => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Redacted } from "effect"
+import { Effect, Either, Layer, Redacted } from "effect"
+import { InputFile } from "grammy"
 import { afterAll, beforeAll } from "vitest"
 import { botConnectionId } from "../../../src/domain/Ids.ts"
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/Server.ts"
-import { BotApi } from "../../../src/telegram/BotApi.ts"
+import { BotApi, BotApiConfig } from "../../../src/telegram/BotApi.ts"
 import type { BotConnection } from "../../../src/telegram/Connections.ts"
 
 let box: RunningSandbox
@@ -31,9 +32,14 @@ beforeAll(async () => {
 afterAll(() => box.close())
 
 /** The outcome of one call, as `Either`: Telegram's result or the sorted failure. */
-const outcome = (method: string, params: Record<string, unknown>, as: BotConnection = connection) =>
+const outcome = (
+  method: string,
+  params: Record<string, unknown>,
+  as: BotConnection = connection,
+  timeoutSeconds = 30
+) =>
   Effect.flatMap(BotApi, (api) => Effect.either(api.call(as, method, params))).pipe(
-    Effect.provide(BotApi.Default)
+    Effect.provide(BotApi.Default.pipe(Layer.provide(Layer.succeed(BotApiConfig, { timeoutSeconds }))))
   )
 
 describe("BotApi", () => {
@@ -101,6 +107,45 @@ describe("BotApi", () => {
       expect(JSON.stringify(dropped)).not.toContain(Redacted.value(connection.token))
       expect(yield* outcome("sendMessage", { chat_id: client, text: "c" })).toEqual(
         Either.right(expect.objectContaining({ text: "c" }))
+      )
+    })
+  )
+
+  it.live("sorts a refused connection and a call Telegram never answers into TransientFailure", () =>
+    Effect.gen(function* () {
+      const nowhere = { ...connection, apiRoot: "http://127.0.0.1:1" }
+      const refused = yield* outcome("getMe", {}, nowhere)
+      expect(refused).toEqual(
+        Either.left(
+          expect.objectContaining({
+            _tag: "TransientFailure",
+            reason: expect.stringContaining("ECONNREFUSED")
+          })
+        )
+      )
+      box.world.fault({ method: "sendMessage", chat_id: client, kind: "timeout" })
+      const started = Date.now()
+      const unanswered = yield* outcome("sendMessage", { chat_id: client, text: "lost" }, connection, 1)
+      expect(unanswered).toEqual(Either.left(expect.objectContaining({ _tag: "TransientFailure" })))
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    })
+  )
+
+  it.live("uploads files as multipart", () =>
+    Effect.gen(function* () {
+      const png = Buffer.from(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+        "base64"
+      )
+      const photo = yield* outcome("sendPhoto", {
+        chat_id: client,
+        photo: new InputFile(png, "dot.png"),
+        caption: "a dot"
+      })
+      expect(photo).toMatchObject({ _tag: "Right", right: { caption: "a dot", photo: [expect.anything()] } })
+
+      expect(yield* outcome("sendMessage", { chat_id: client, text: "after" })).toEqual(
+        Either.right(expect.objectContaining({ text: "after" }))
       )
     })
   )
