@@ -115,14 +115,10 @@ describe("BotApi", () => {
     Effect.gen(function* () {
       const nowhere = { ...connection, apiRoot: "http://127.0.0.1:1" }
       const refused = yield* outcome("getMe", {}, nowhere)
-      expect(refused).toEqual(
-        Either.left(
-          expect.objectContaining({
-            _tag: "TransientFailure",
-            reason: expect.stringContaining("ECONNREFUSED")
-          })
-        )
-      )
+      expect(refused).toEqual(Either.left(expect.objectContaining({ _tag: "TransientFailure" })))
+      expect(
+        Either.isLeft(refused) && refused.left._tag === "TransientFailure" && refused.left.reason
+      ).toMatch(/ECONNREFUSED/)
       box.world.fault({ method: "sendMessage", chat_id: client, kind: "timeout" })
       const started = Date.now()
       const unanswered = yield* outcome("sendMessage", { chat_id: client, text: "lost" }, connection, 1)

@@ -26,7 +26,7 @@ const server = async (
 describe("botApiFetch, grammY's fetch", () => {
   it("posts grammY's JSON and answers Telegram's result; a refusal is a GrammyError", async () => {
     const local = await server((method, body) =>
-      method === "sendMessage" && JSON.parse(body).chat_id === 1
+      method === "sendMessage" && (JSON.parse(body) as { chat_id?: number }).chat_id === 1
         ? { status: 200, body: JSON.stringify({ ok: true, result: { message_id: 5, text: "hi" } }) }
         : {
             status: 400,
