@@ -11,8 +11,11 @@ import { Effect } from "effect"
  *
  * Rows come as JSON arrays (one argument per table, whatever the group's size) and are inserted in
  * the order given (`n`), so `journal.seq` and `outbox.id` keep each step's order. Rows to update
- * are joined by primary key (checked with generic plans: a nested loop over the primary key
- * index). The notices go to the `journal`, `outbox` and `mail` channels.
+ * are joined by primary key. The plans are kept for the session and made generic after a few
+ * calls, when the tables may still be nearly empty; planned then, a join would scan the whole
+ * table and keep doing so as it grows. Sequential scans, hash and merge joins are therefore off
+ * inside both functions: each row is found through its primary key, however large the tables.
+ * The notices go to the `journal`, `outbox` and `mail` channels.
  */
 export default Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -20,7 +23,8 @@ export default Effect.gen(function* () {
     create function commit_steps(
       snapshots jsonb, journal_rows jsonb, sends jsonb, inbox_rows jsonb, mail_ids jsonb, claims jsonb,
       journal_notice text, outbox_notice text
-    ) returns table (id bigint, txid text) language plpgsql as $$
+    ) returns table (id bigint, txid text) language plpgsql
+    set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off as $$
     begin
       insert into actor_snapshot (actor_key, machine, version, snapshot)
       select s.actor_key, s.machine, s.version, s.snapshot
@@ -33,10 +37,12 @@ export default Effect.gen(function* () {
         as j(n integer, actor_key text, cause text, ordinal integer, type text, event jsonb)
       order by j.n
       on conflict do nothing;
-      update inbox set status = 'done', done_at = now()
+      -- Only a pending row becomes done; the test is in the assignment rather than in the join, so
+      -- the partial index of pending rows (all of them, in a backlog) is never what finds the rows.
+      update inbox set status = case when inbox.status = 'pending' then 'done' else inbox.status end,
+        done_at = case when inbox.status = 'pending' then now() else inbox.done_at end
       from jsonb_to_recordset(inbox_rows) as i(connection_id text, update_id bigint)
-      where inbox.connection_id = i.connection_id and inbox.update_id = i.update_id
-        and inbox.status = 'pending';
+      where inbox.connection_id = i.connection_id and inbox.update_id = i.update_id;
       update actor_mail set status = 'done', done_at = now()
       from jsonb_array_elements_text(mail_ids) as m(id)
       where actor_mail.id = m.id::bigint;
@@ -59,7 +65,8 @@ export default Effect.gen(function* () {
     end
     $$`
   yield* sql`
-    create function record_sent(results jsonb, mapped jsonb, replies jsonb) returns void language plpgsql as $$
+    create function record_sent(results jsonb, mapped jsonb, replies jsonb) returns void language plpgsql
+    set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off as $$
     begin
       update outbox set status = 'sent', result = v.result, sent_at = now(), attempts = attempts + 1, error = null
       from jsonb_to_recordset(results) as v(id bigint, result jsonb)
