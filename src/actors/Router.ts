@@ -18,6 +18,7 @@ import { ActorHost, type Delivery } from "./ActorHost.ts"
 import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
 import { linkRoute, loadRouteContext, needsLink, routeOf, type RouteContext, type Target } from "./Routes.ts"
 import { stepAnnotations, type DeliveryFailure } from "./Step.ts"
+import { taggedCounters } from "../http/TaggedCounter.ts"
 import { Notifications } from "../sql/Notifications.ts"
 import { ChatAdmins } from "../telegram/ChatAdmins.ts"
 import { InboxFeed, inboxKey, type InboxItem } from "../telegram/InboxFeed.ts"
@@ -40,18 +41,14 @@ export const mailTotal = Metric.counter("backline_mail_total", {
   incremental: true
 })
 
-/** Adds `count` to a counter by label value, each tagged counter made once. */
-const countsOf = (counter: Metric.Metric.Counter<number>, label: string) => {
-  const tagged = new Map<string, Metric.Metric.Counter<number>>()
-  return (value: string, count = 1): Effect.Effect<void> => {
-    if (count === 0) return Effect.void
-    let metric = tagged.get(value)
-    if (metric === undefined) tagged.set(value, (metric = Metric.tagged(counter, label, value)))
-    return Metric.incrementBy(metric, count)
-  }
+/** Adds `count` to a counter by its `result`. */
+const countsOf = (counter: Metric.Metric.Counter<number>) => {
+  const tagged = taggedCounters(counter, "result")
+  return (result: string, count = 1): Effect.Effect<void> =>
+    count === 0 ? Effect.void : Metric.incrementBy(tagged(result), count)
 }
-const routed = countsOf(routedTotal, "result")
-const mailed = countsOf(mailTotal, "result")
+const routed = countsOf(routedTotal)
+const mailed = countsOf(mailTotal)
 
 /** An inbox row on its way: the actors its events go to, in order. */
 interface Routing {

@@ -1,4 +1,4 @@
-import { Context, Data, Effect, Redacted } from "effect"
+import { Context, Data, Effect, Either, Redacted } from "effect"
 import { Api, GrammyError, HttpError } from "grammy"
 import { grammyFetch } from "./BotApiFetch.ts"
 import type { BotConnection } from "./Connections.ts"
@@ -94,6 +94,26 @@ export class BotApi extends Effect.Service<BotApi>()("app/BotApi", {
     }
 
     /**
+     * Calls `method` with `params` as `connection`'s bot, outside any fiber: a promise of Telegram's
+     * `result` or the sorted failure, never rejected. The call cannot be interrupted.
+     */
+    const request = (
+      connection: BotConnection,
+      method: string,
+      params: Readonly<Record<string, unknown>>
+    ): Promise<Either.Either<unknown, BotApiFailure>> => {
+      const raw = apiFor(connection).raw as unknown as Record<string, RawCall>
+      const run = raw[method]
+      if (run === undefined)
+        return Promise.resolve(
+          Either.left(new PermanentFailure({ method, code: 0, description: "unknown method" }))
+        )
+      return invoke(run, params, undefined).then(Either.right, (error: unknown) =>
+        Either.left(classify(method, error, Redacted.value(connection.token)))
+      )
+    }
+
+    /**
      * Calls `method` with `params` as `connection`'s bot and answers Telegram's `result`. An
      * interrupted call is aborted; with `abortable` false (for callers that never interrupt a call
      * once it left, like the Sender) it is made without an abort signal of its own.
@@ -113,6 +133,6 @@ export class BotApi extends Effect.Service<BotApi>()("app/BotApi", {
         : Effect.tryPromise({ try: () => invoke(run, params, undefined), catch: catcher })
     }
 
-    return { call } as const
+    return { call, request } as const
   })
 }) {}

@@ -95,6 +95,11 @@ interface ChatBucket extends Bucket {
   readonly turns: Array<Deferred.Deferred<void>>
 }
 
+/** A caller waiting for one of the bot's call slots: called once the slot is its. */
+interface SlotWaiter {
+  readonly grant: () => void
+}
+
 interface Waiter {
   readonly count: number
   readonly granted: Deferred.Deferred<void>
@@ -107,7 +112,7 @@ interface BotGate {
   readonly others: Array<Waiter>
   pumping: boolean
   free: number
-  readonly slotWaiters: { readonly groups: Array<Waiter>; readonly others: Array<Waiter> }
+  readonly slotWaiters: { readonly groups: Array<SlotWaiter>; readonly others: Array<SlotWaiter> }
 }
 
 const maxIdleBuckets = 10_000
@@ -228,7 +233,7 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
     const giveSlot = (gate: BotGate) => {
       const next = gate.slotWaiters.groups.shift() ?? gate.slotWaiters.others.shift()
       if (next === undefined) gate.free += 1
-      else Deferred.unsafeDone(next.granted, Exit.void)
+      else next.grant()
     }
 
     const takeSlot = (gate: BotGate, isGroup: boolean): Effect.Effect<void> =>
@@ -237,10 +242,11 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
           gate.free -= 1
           return Effect.void
         }
-        const waiter: Waiter = { count: 1, granted: Deferred.unsafeMake<void>(FiberId.none) }
+        const granted = Deferred.unsafeMake<void>(FiberId.none)
+        const waiter: SlotWaiter = { grant: () => Deferred.unsafeDone(granted, Exit.void) }
         const queue = isGroup ? gate.slotWaiters.groups : gate.slotWaiters.others
         queue.push(waiter)
-        return Deferred.await(waiter.granted).pipe(
+        return Deferred.await(granted).pipe(
           Effect.onInterrupt(() =>
             Effect.sync(() => {
               const at = queue.indexOf(waiter)
@@ -325,10 +331,56 @@ export class RateLimiter extends Effect.Service<RateLimiter>()("app/RateLimiter"
               )
         })
 
+    /**
+     * The same budget as `withBudget`, when it is there at once: takes it (the tokens and one of
+     * the bot's call slots) and answers the function that gives the slot back once the call is
+     * done. Answers `undefined`, taking nothing, when the call would have to wait, or when others
+     * wait already (they go first): the caller then uses `withBudget`. Without limits, use `whenSlot`.
+     */
+    const tryAcquire = (
+      connection: ConnectionId,
+      chatId: number,
+      weight: Weight = oneMessage
+    ): (() => void) | undefined => {
+      const isGroup = chatId < 0
+      const gate = gateOf(connection)
+      if (gate.free === 0 || gate.slotWaiters.groups.length + gate.slotWaiters.others.length > 0)
+        return undefined
+      if (limits.enabled) {
+        const rate = isGroup ? groupRate : privateRate
+        const bucket = weight.perChat ? chatBucket(`${connection}|${chatId}`, rate) : undefined
+        if (bucket !== undefined && (bucket.busy || wait(bucket, rate, weight.count) > 0)) return undefined
+        if (gate.pumping || wait(gate.bucket, botRate, weight.count) > 0) return undefined
+        if (bucket !== undefined) bucket.tokens -= weight.count
+        gate.bucket.tokens -= weight.count
+      }
+      gate.free -= 1
+      return () => giveSlot(gate)
+    }
+
+    /**
+     * With the limits off, where a call waits for nothing but one of the bot's call slots: calls
+     * `granted` with the function that gives the slot back, at once if one is free, or once one is,
+     * in the order `withBudget` hands them out (groups first). Outside any fiber; a caller no longer
+     * wanting it still gets the slot and gives it back.
+     */
+    const whenSlot = (connection: ConnectionId, chatId: number, granted: (release: () => void) => void) => {
+      const gate = gateOf(connection)
+      const release = () => giveSlot(gate)
+      const waiting = gate.slotWaiters.groups.length + gate.slotWaiters.others.length
+      if (gate.free > 0 && waiting === 0) {
+        gate.free -= 1
+        return granted(release)
+      }
+      ;(chatId < 0 ? gate.slotWaiters.groups : gate.slotWaiters.others).push({
+        grant: () => granted(release)
+      })
+    }
+
     /** Waits until one call (by default one message) to `chatId` is within every limit, and takes it from the budgets. */
     const acquire = (connection: ConnectionId, chatId: number, weight: Weight = oneMessage) =>
       withBudget(connection, chatId, weight)(Effect.void)
 
-    return { acquire, withBudget, limits } as const
+    return { acquire, withBudget, tryAcquire, whenSlot, limits } as const
   })
 }) {}

@@ -1,12 +1,14 @@
 import { SqlClient } from "@effect/sql"
 import { InputFile } from "grammy"
 import {
+  Cause,
   Clock,
   Context,
   Deferred,
   Duration,
   Effect,
   Either,
+  Exit,
   FiberSet,
   Metric,
   Option,
@@ -20,7 +22,7 @@ import { Connections, type BotConnection } from "./Connections.ts"
 import { comesBefore, Outbox, outboxChannel, type OutboxPosition, type OutboxRow } from "./Outbox.ts"
 import { OutboxFeed } from "./OutboxFeed.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
-import { taggedIncrements } from "../http/TaggedCounter.ts"
+import { taggedCounters } from "../http/TaggedCounter.ts"
 import { groupWriter } from "../sql/GroupWriter.ts"
 import { Notifications } from "../sql/Notifications.ts"
 
@@ -51,8 +53,9 @@ export const rateLimitedTotal = Metric.counter("backline_telegram_429_total", {
   incremental: true
 })
 
-const count: (method: string, result: "sent" | "failed" | "retried" | "rate_limited") => Effect.Effect<void> =
-  taggedIncrements(sendsTotal, "method", "result")
+const sends = taggedCounters(sendsTotal, "method", "result")
+const count = (method: string, result: "sent" | "failed" | "retried" | "rate_limited"): Effect.Effect<void> =>
+  Metric.increment(sends(method, result))
 
 /** What each log line about a row says of it. */
 const annotationsOf = (row: OutboxRow) => ({ connection: row.connection, chat: row.chatId, outbox: row.id })
@@ -150,10 +153,26 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     const later = (ms: number) => Effect.map(Clock.currentTimeMillis, (now) => new Date(now + ms))
 
     // Sent calls are recorded together: one statement for every call answered meanwhile.
-    const record = yield* groupWriter({ write: outbox.sentAll, max: config.recordBatch, writers: 2 })
+    const recorder = yield* groupWriter({ write: outbox.sentAll, max: config.recordBatch, writers: 2 })
     // Made after the recorder, so at shutdown the lanes' calls in flight finish and are recorded
-    // before the recorder stops.
+    // before the recorder stops: those of fibers, and those made at once (`sendAtOnce`), which
+    // the Sender counts and waits for.
+    let atOnce = 0
+    let closing = false
+    let drained: (() => void) | undefined
+    const settledAtOnce = () => {
+      atOnce -= 1
+      if (atOnce === 0) drained?.()
+    }
+    yield* Effect.addFinalizer(() =>
+      Effect.async<void>((resume) => {
+        closing = true
+        if (atOnce === 0) return resume(Effect.void)
+        drained = () => resume(Effect.void)
+      })
+    )
     const fibers = yield* FiberSet.make()
+    const fork = yield* FiberSet.runtime(fibers)<never>()
     /** Records the outcome of a call; answers the row again (updated) if it is to be retried. */
     const settle = (
       row: OutboxRow,
@@ -162,7 +181,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       Either.isRight(outcome)
         ? Effect.zipRight(
             count(row.method, "sent"),
-            Effect.as(record({ row, result: outcome.right }), Option.none())
+            Effect.as(recorder.write({ row, result: outcome.right }), Option.none())
           )
         : unsent(row, outcome.left).pipe(Effect.annotateLogs(annotationsOf(row)))
 
@@ -271,32 +290,92 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       if (lanes.get(key) === lane) lanes.delete(key)
     }
 
-    const runLane = (key: string, lane: Lane) =>
-      Effect.gen(function* () {
-        for (;;) {
-          const row = lane.rows[0]
-          if (row === undefined) return drop(key, lane)
-          const retry = yield* send(row)
-          if (Option.isSome(retry)) lane.rows[0] = retry.value
-          else {
-            lane.rows.shift()
-            forget(row.id)
-          }
-        }
-      }).pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.logError("Sender: lane stopped; it resumes at the next scan", cause).pipe(
-            // Its rows are read again from the outbox.
-            Effect.zipRight(
-              Effect.sync(() => {
-                for (const row of lane.rows.splice(0)) held.delete(row.id)
-                drop(key, lane)
-              })
-            )
-          )
-        ),
+    /** Moves a lane past its head row once that is settled: sent or failed, or updated to be retried. */
+    const settleHead = (lane: Lane, row: OutboxRow, retry: Option.Option<OutboxRow>) => {
+      if (Option.isSome(retry)) lane.rows[0] = retry.value
+      else {
+        lane.rows.shift()
+        forget(row.id)
+      }
+    }
+
+    /** A lane that failed: its rows are let go, to be read again from the outbox at the next scan. */
+    const laneStopped = (key: string, lane: Lane, cause: Cause.Cause<unknown>) =>
+      Effect.logError("Sender: lane stopped; it resumes at the next scan", cause).pipe(
+        Effect.zipRight(
+          Effect.sync(() => {
+            for (const row of lane.rows.splice(0)) held.delete(row.id)
+            drop(key, lane)
+          })
+        )
+      )
+
+    /** Sends the lane's head row through the RateLimiter's waits and its retries, then goes on. */
+    const sendThenAdvance = (key: string, lane: Lane, row: OutboxRow) =>
+      send(row).pipe(
+        Effect.flatMap((retry) => Effect.sync(() => (settleHead(lane, row, retry), advance(key, lane)))),
+        Effect.catchAllCause((cause) => laneStopped(key, lane, cause)),
         Effect.onInterrupt(() => Effect.sync(() => drop(key, lane)))
       )
+
+    /**
+     * Sends the lane's head row outside any fiber when nothing but a call slot needs waiting for:
+     * its time has come, its bot is known, it uploads no file, and the RateLimiter grants its budget
+     * now (with the limits off: as soon as a slot is free). Answers whether it does. The outcome is
+     * settled as `send` settles it, and the call holds its slot until then.
+     */
+    const sendAtOnce = (key: string, lane: Lane, row: OutboxRow): boolean => {
+      const now = Date.now()
+      if (row.notBefore !== null && row.notBefore.getTime() > now) return false
+      const known = bots.get(row.connection)
+      if (known === undefined || known.until <= now || Option.isNone(known.bot)) return false
+      const bot = known.bot.value
+      const params = "chat_id" in row.params ? row.params : { ...row.params, chat_id: row.chatId }
+      if (uploadsOf(params).length > 0) return false
+      const call = (release: () => void) => {
+        if (closing) return (release(), drop(key, lane))
+        atOnce += 1
+        const done = () => {
+          release()
+          settledAtOnce()
+        }
+        void botApi.request(bot, row.method, params).then((outcome) => {
+          if (Either.isLeft(outcome))
+            return fork(
+              unsent(row, outcome.left).pipe(
+                Effect.annotateLogs(annotationsOf(row)),
+                Effect.ensuring(Effect.sync(done)),
+                Effect.flatMap((retry) =>
+                  Effect.sync(() => (settleHead(lane, row, retry), advance(key, lane)))
+                ),
+                Effect.catchAllCause((cause) => laneStopped(key, lane, cause))
+              )
+            )
+          sends(row.method, "sent").unsafeUpdate(1, [])
+          recorder.submit({ row, result: outcome.right }, (exit) => {
+            done()
+            if (Exit.isFailure(exit)) return void fork(laneStopped(key, lane, exit.cause))
+            settleHead(lane, row, Option.none())
+            advance(key, lane)
+          })
+        })
+      }
+      if (!limiter.limits.enabled) {
+        limiter.whenSlot(row.connection, row.chatId, call)
+        return true
+      }
+      const release = limiter.tryAcquire(row.connection, row.chatId, weightOf(row.method, row.params))
+      if (release === undefined) return false
+      call(release)
+      return true
+    }
+
+    /** Goes on with a lane: its head row at once if it can, else in a fiber of its own; an empty lane is let go. */
+    function advance(key: string, lane: Lane): void {
+      const row = lane.rows[0]
+      if (row === undefined || closing) return drop(key, lane)
+      if (!sendAtOnce(key, lane, row)) fork(sendThenAdvance(key, lane, row))
+    }
 
     /**
      * Puts pending rows in their lanes, in (txid, id) order, and starts the lanes that wait. Rows
@@ -325,7 +404,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         for (const key of started) {
           const lane = lanes.get(key)!
           lane.running = true
-          yield* FiberSet.run(fibers, runLane(key, lane))
+          advance(key, lane)
         }
       })
 
