@@ -204,14 +204,12 @@ const measure = async (
     progress(`${relay.name}: ${clients.length} topics open in ${Math.round(performance.now() - t0)} ms`)
     const finished = new Promise<void>((resolve) => (done = resolve))
     expected = clients.length * messagesPerClient
-    if (process.env["XP_RESET"]) await (await import("node:child_process")).execSync(`psql -h 127.0.0.1 -p 5499 -U postgres -qc "select pg_stat_statements_reset()"`)
     const cpu = cpuMillisOf(relay.pid())
     const start = performance.now()
     measuring = true
     refill()
     await finished
     const cpuMillis = cpuMillisOf(relay.pid()) - cpu
-    if (process.env["XP_RESET"] && relay.name === "backline") (await import("node:child_process")).execSync(`psql -h 127.0.0.1 -p 5499 -U postgres -c "select sum(calls) calls, round(sum(total_exec_time)::numeric,0) exec_ms, sum(rows) rows, sum(wal_bytes)/1024 wal_kb, left(regexp_replace(query, '\\s+', ' ', 'g'), 80) q from pg_stat_statements group by 5 order by 1 desc limit 22" > /tmp/pgss.txt`)
     const seconds = (lastCopyAt - start) / 1000
     if (problems.length > 0) throw new Error(`${relay.name}: ${problems.slice(0, 5).join("; ")}`)
     const twice = [...copies.values()].filter((count) => count > 1).length
