@@ -94,13 +94,16 @@ export class PluginConsumer extends Effect.Service<PluginConsumer>()("app/Plugin
             while (window.length >= config.maxInFlight) yield* Queue.take(settled)
             const rows = yield* journal.read(readAt, config.batch)
             for (const row of rows) {
-              const entry: Entry = { position: { txid: row.txid, seq: row.seq }, done: false }
-              window.push(entry)
               const seen = progress.get(row.actorKey)
-              if ((seen !== undefined && !before(seen, row)) || !concerns(loaded, row)) {
-                entry.done = true
+              const passed = (seen !== undefined && !before(seen, row)) || !concerns(loaded, row)
+              // A row the plugin passes with nothing before it unsettled moves the target at once.
+              if (passed && window.length === 0) {
+                target = row
                 continue
               }
+              const entry: Entry = { position: row, done: passed }
+              window.push(entry)
+              if (passed) continue
               const queue = lanes.get(row.actorKey)
               if (queue !== undefined) queue.push({ row, entry })
               else {

@@ -19,7 +19,8 @@ import {
 import type { ConnectionId } from "../domain/Ids.ts"
 import { BotApi, type BotApiFailure } from "./BotApi.ts"
 import { Connections, type BotConnection } from "./Connections.ts"
-import { comesBefore, Outbox, outboxChannel, type OutboxPosition, type OutboxRow } from "./Outbox.ts"
+import { comesBefore, Outbox, outboxChannel, type OutboxRow } from "./Outbox.ts"
+import { outboxTracker } from "./OutboxTracker.ts"
 import { OutboxFeed } from "./OutboxFeed.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
 import { taggedCounters } from "../http/TaggedCounter.ts"
@@ -133,21 +134,13 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       })
     }
     const lanes = new Map<string, Lane>()
-    /** Pending rows held in lanes, by id: a read that finds one again leaves it where it is. */
-    const held = new Set<number>()
-    /**
-     * Rows recorded as done while a read was running, with the number of that read: the read's
-     * snapshot may still show them pending. Forgotten once a read that began after them ends.
-     */
-    const recent = new Map<number, number>()
-    let reads = 0
+    // A settled row is remembered for 10 s at least: a hand-over comes within milliseconds.
+    const tracker = outboxTracker({ settledFor: 10_000, now: Date.now })
     /** Rows handed over by step commits, not yet in lanes. */
     let handedOver: Array<OutboxRow> = []
     /** Whether the table is to be read for new rows (a notification came), or in full (the poll). */
     let readDue = true
     let pollDue = true
-    /** The last row read in (txid, id) order: new rows are read after it. */
-    let readAt: OutboxPosition = { txid: "0", id: 0 }
     const wake = yield* Queue.sliding<void>(1)
 
     const later = (ms: number) => Effect.map(Clock.currentTimeMillis, (now) => new Date(now + ms))
@@ -155,8 +148,10 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     // Sent calls are recorded together: one statement for every call answered meanwhile.
     const recorder = yield* groupWriter({ write: outbox.sentAll, max: config.recordBatch, writers: 2 })
     // Made after the recorder, so at shutdown the lanes' calls in flight finish and are recorded
-    // before the recorder stops: those of fibers, and those made at once (`sendAtOnce`), which
-    // the Sender counts and waits for.
+    // before the recorder stops: first those made outside fibers (`sendAtOnce`), which the Sender
+    // counts and waits for (settling one may still fork), then the fibers' own.
+    const fibers = yield* FiberSet.make()
+    const fork = yield* FiberSet.runtime(fibers)<never>()
     let atOnce = 0
     let closing = false
     let drained: (() => void) | undefined
@@ -171,8 +166,6 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         drained = () => resume(Effect.void)
       })
     )
-    const fibers = yield* FiberSet.make()
-    const fork = yield* FiberSet.runtime(fibers)<never>()
     /** Records the outcome of a call; answers the row again (updated) if it is to be retried. */
     const settle = (
       row: OutboxRow,
@@ -278,12 +271,6 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       )
     }
 
-    /** Forgets a row that is no longer pending (while a read runs, remembering that it is done). */
-    const forget = (id: number) => {
-      held.delete(id)
-      recent.set(id, reads)
-    }
-
     /** Lets a lane go: synchronously with finding it empty, so a row put in it meanwhile starts a new one. */
     const drop = (key: string, lane: Lane) => {
       lane.running = false
@@ -295,7 +282,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       if (Option.isSome(retry)) lane.rows[0] = retry.value
       else {
         lane.rows.shift()
-        forget(row.id)
+        tracker.settle(row.id)
       }
     }
 
@@ -304,15 +291,20 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       Effect.logError("Sender: lane stopped; it resumes at the next scan", cause).pipe(
         Effect.zipRight(
           Effect.sync(() => {
-            for (const row of lane.rows.splice(0)) held.delete(row.id)
+            for (const row of lane.rows.splice(0)) tracker.release(row.id)
             drop(key, lane)
           })
         )
       )
 
-    /** Sends the lane's head row through the RateLimiter's waits and its retries, then goes on. */
-    const sendThenAdvance = (key: string, lane: Lane, row: OutboxRow) =>
-      send(row).pipe(
+    /** Once `settled` has settled the lane's head row, goes on with the lane. */
+    const thenAdvance = (
+      key: string,
+      lane: Lane,
+      row: OutboxRow,
+      settled: Effect.Effect<Option.Option<OutboxRow>>
+    ) =>
+      settled.pipe(
         Effect.flatMap((retry) => Effect.sync(() => (settleHead(lane, row, retry), advance(key, lane)))),
         Effect.catchAllCause((cause) => laneStopped(key, lane, cause)),
         Effect.onInterrupt(() => Effect.sync(() => drop(key, lane)))
@@ -340,17 +332,13 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
           settledAtOnce()
         }
         void botApi.request(bot, row.method, params).then((outcome) => {
-          if (Either.isLeft(outcome))
-            return fork(
-              unsent(row, outcome.left).pipe(
-                Effect.annotateLogs(annotationsOf(row)),
-                Effect.ensuring(Effect.sync(done)),
-                Effect.flatMap((retry) =>
-                  Effect.sync(() => (settleHead(lane, row, retry), advance(key, lane)))
-                ),
-                Effect.catchAllCause((cause) => laneStopped(key, lane, cause))
-              )
+          if (Either.isLeft(outcome)) {
+            const settled = unsent(row, outcome.left).pipe(
+              Effect.annotateLogs(annotationsOf(row)),
+              Effect.ensuring(Effect.sync(done))
             )
+            return fork(thenAdvance(key, lane, row, settled))
+          }
           sends(row.method, "sent").unsafeUpdate(1, [])
           recorder.submit({ row, result: outcome.right }, (exit) => {
             done()
@@ -374,21 +362,15 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     function advance(key: string, lane: Lane): void {
       const row = lane.rows[0]
       if (row === undefined || closing) return drop(key, lane)
-      if (!sendAtOnce(key, lane, row)) fork(sendThenAdvance(key, lane, row))
+      // Through the RateLimiter's waits and its retries.
+      if (!sendAtOnce(key, lane, row)) fork(thenAdvance(key, lane, row, send(row)))
     }
 
-    /**
-     * Puts pending rows in their lanes, in (txid, id) order, and starts the lanes that wait. Rows
-     * read from the table move the reading position past them; rows handed over in memory do not,
-     * since rows of older transactions may still commit before the next read.
-     */
+    /** Puts pending rows not yet seen in their lanes, in (txid, id) order, and starts the lanes that wait. */
     const hold = (found: ReadonlyArray<OutboxRow>, read: boolean) =>
-      Effect.gen(function* () {
+      Effect.sync(() => {
         const started = new Set<string>()
-        for (const row of found) {
-          if (held.has(row.id) || recent.has(row.id)) continue
-          held.add(row.id)
-          if (read && comesBefore(readAt, row)) readAt = { txid: row.txid, id: row.id }
+        for (const row of tracker.admit(found, read)) {
           const key = laneOf(row)
           let lane = lanes.get(key)
           if (lane === undefined) {
@@ -408,27 +390,27 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
         }
       })
 
-    /** Runs one read of the outbox, leaving out rows recorded as done since it began. */
+    /** Runs one read of the outbox; rows settled since it began are left out (see OutboxTracker). */
     const read = <A extends ReadonlyArray<OutboxRow>>(query: Effect.Effect<A>) =>
       Effect.gen(function* () {
-        const number = ++reads
+        const number = tracker.readBegins()
         const found = yield* query
         yield* hold(found, true)
-        for (const [id, at] of recent) if (at < number) recent.delete(id)
+        tracker.readEnded(number)
         return found
       })
 
     /** Reads the rows added since the last read. */
     const readNew = Effect.gen(function* () {
       for (;;) {
-        const found = yield* read(outbox.pendingAfter(readAt, 1_000))
+        const found = yield* read(outbox.pendingAfter(tracker.readAt(), 1_000))
         if (found.length < 1_000) return
       }
     })
 
     /** Reads every pending row not in a lane, such as the rows of a lane that stopped on a failure. */
     const readMissing = Effect.gen(function* () {
-      const missing = (yield* outbox.pendingIds).filter((id) => !held.has(id))
+      const missing = (yield* outbox.pendingIds).filter((id) => !tracker.holds(id))
       for (let i = 0; i < missing.length; i += 1_000)
         yield* read(outbox.pendingOf(missing.slice(i, i + 1_000)))
     })

@@ -96,6 +96,19 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
       return yield* Effect.gen(function* () {
         const status = yield* statuses(rows)
         const changed = new Map<string, string>()
+        // Events name their group (`chatId`): only rows of groups with a subscription become events.
+        const groups = [
+          ...new Set(
+            rows.flatMap((row) => (typeof row.event["chatId"] === "number" ? [row.event["chatId"]] : []))
+          )
+        ]
+        const subscriptions =
+          groups.length === 0
+            ? []
+            : yield* sql<{ id: string; chat_id: string; events: ReadonlyArray<string> }>`
+                select id, chat_id, events from webhook_subscription
+                where enabled and chat_id in ${sql.in(groups)}`
+        const subscribed = new Set(subscriptions.map((one) => Number(one.chat_id)))
         const drafts = rows.flatMap((row) => {
           const previousStatus = status.get(row.actorKey)
           if (changesStatus(row)) {
@@ -103,16 +116,10 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
             status.set(row.actorKey, next)
             changed.set(row.actorKey, next)
           }
+          if (!subscribed.has(row.event["chatId"] as number)) return []
           const event = outboundOf(row, { previousStatus, message: undefined })
           return event === undefined ? [] : [{ row, event, previousStatus }]
         })
-        const groups = [...new Set(drafts.map(({ event }) => event.chatId))]
-        const subscriptions =
-          groups.length === 0
-            ? []
-            : yield* sql<{ id: string; chat_id: string; events: ReadonlyArray<string> }>`
-                select id, chat_id, events from webhook_subscription
-                where enabled and chat_id in ${sql.in(groups)}`
         const wanted = drafts.flatMap((draft) => {
           const takers = subscriptions.filter(
             (one) => Number(one.chat_id) === draft.event.chatId && one.events.includes(draft.event.type)
