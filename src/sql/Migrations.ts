@@ -15,6 +15,7 @@ import m0012 from "./migrations/0012_api_uploads.ts"
 import m0013 from "./migrations/0013_outbox_txid.ts"
 import m0014 from "./migrations/0014_commit_horizon.ts"
 import m0015 from "./migrations/0015_step_functions.ts"
+import m0016 from "./migrations/0016_hot_tables.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -35,7 +36,8 @@ export const migrations = Migrator.fromRecord({
   "0012_api_uploads": m0012,
   "0013_outbox_txid": m0013,
   "0014_commit_horizon": m0014,
-  "0015_step_functions": m0015
+  "0015_step_functions": m0015,
+  "0016_hot_tables": m0016
 })
 
 const migrate = Migrator.make({})
