@@ -145,8 +145,9 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
 
     const later = (ms: number) => Effect.map(Clock.currentTimeMillis, (now) => new Date(now + ms))
 
-    // Sent calls are recorded together: one statement for every call answered meanwhile.
-    const recorder = yield* groupWriter({ write: outbox.sentAll, max: config.recordBatch, writers: 2 })
+    // Sent calls are recorded together: one statement, one at a time, for every call answered
+    // meanwhile (two at a time made statements half the size for the same work).
+    const recorder = yield* groupWriter({ write: outbox.sentAll, max: config.recordBatch, writers: 1 })
     // Made after the recorder, so at shutdown the lanes' calls in flight finish and are recorded
     // before the recorder stops: first those made outside fibers (`sendAtOnce`), which the Sender
     // counts and waits for (settling one may still fork), then the fibers' own.
