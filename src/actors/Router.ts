@@ -16,7 +16,16 @@ import { decodeUpdate } from "../domain/Events.ts"
 import { ConnectionId } from "../domain/Ids.ts"
 import { ActorHost, type Delivery } from "./ActorHost.ts"
 import { mailChannel, Mailbox, type MailRow } from "./Mailbox.ts"
-import { linkRoute, loadRouteContext, needsLink, routeOf, type RouteContext, type Target } from "./Routes.ts"
+import {
+  connectionsChannel,
+  linkRoute,
+  loadInboxes,
+  loadRouteContext,
+  needsLink,
+  routeOf,
+  type RouteContext,
+  type Target
+} from "./Routes.ts"
 import { stepAnnotations, type DeliveryFailure } from "./Step.ts"
 import { taggedCounters } from "../http/TaggedCounter.ts"
 import { Notifications } from "../sql/Notifications.ts"
@@ -83,6 +92,22 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     const config = yield* RouterConfig
     const wakeMail = yield* Queue.sliding<void>(1)
     yield* feed.attach
+
+    // The connections' inboxes, kept until the `connection` table changes (its trigger notifies),
+    // and read again at least every `pollInterval` in case a notification was lost.
+    let inboxes: RouteContext["inboxes"] | undefined
+    let generation = 0
+    const forgetInboxes = Effect.sync(() => {
+      inboxes = undefined
+      generation += 1
+    })
+    const currentInboxes = Effect.suspend(() => {
+      if (inboxes !== undefined) return Effect.succeed(inboxes)
+      const asked = generation
+      return Effect.tap(loadInboxes.pipe(Effect.provideService(SqlClient.SqlClient, sql)), (loaded) => {
+        if (generation === asked) inboxes = loaded
+      })
+    })
 
     const markDone = (items: ReadonlyArray<InboxItem>) =>
       items.length === 0
@@ -169,9 +194,10 @@ export class Router extends Effect.Service<Router>()("app/Router", {
     const process = (items: ReadonlyArray<InboxItem>) =>
       Effect.gen(function* () {
         if (items.length === 0) return
-        const context = yield* loadRouteContext(items.flatMap((item) => item.events)).pipe(
-          Effect.provideService(SqlClient.SqlClient, sql)
-        )
+        const context = yield* loadRouteContext(
+          items.flatMap((item) => item.events),
+          yield* currentInboxes
+        ).pipe(Effect.provideService(SqlClient.SqlClient, sql))
         const routings: Array<Routing> = []
         const unrouted: Array<InboxItem> = []
         for (const item of items) {
@@ -272,7 +298,12 @@ export class Router extends Effect.Service<Router>()("app/Router", {
       Effect.retry(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
     )
-    yield* Effect.all([Effect.sync(feed.poke), Queue.offer(wakeMail, undefined)]).pipe(
+    yield* notifications.listen(connectionsChannel).pipe(
+      Stream.runForEach(() => forgetInboxes),
+      Effect.retry(Schedule.spaced(config.pollInterval)),
+      Effect.forkScoped
+    )
+    yield* Effect.all([Effect.sync(feed.poke), Queue.offer(wakeMail, undefined), forgetInboxes]).pipe(
       Effect.repeat(Schedule.spaced(config.pollInterval)),
       Effect.forkScoped
     )

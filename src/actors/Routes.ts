@@ -68,12 +68,26 @@ export const routeOf = (
   return connection !== event.connection || inbox === undefined ? undefined : [owner, { ...event, ...inbox }]
 }
 
-/** Loads what routing `events` needs: the connections' inboxes and the owners of their topics. */
-export const loadRouteContext = (events: ReadonlyArray<DomainEvent>) =>
+/** The channel a change to the `connection` table is announced on (by a trigger, migration 0017). */
+export const connectionsChannel = "connections"
+
+/** Each connection's inbox (backend group and settings), for the connections that have one. */
+export const loadInboxes = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const connections = yield* sql<{ id: string; backend_group_id: string; settings: unknown }>`
+    select id, backend_group_id, settings from connection where backend_group_id is not null and enabled order by id`
+  return new Map<string, InboxOf>(
+    connections.map((row) => [
+      row.id,
+      { backendGroup: Number(row.backend_group_id), settings: dialogSettingsOf(row.settings) }
+    ])
+  )
+}).pipe(Effect.orDie)
+
+/** Loads what routing `events` needs beyond `inboxes`: the owners of their topics. */
+export const loadRouteContext = (events: ReadonlyArray<DomainEvent>, inboxes: ReadonlyMap<string, InboxOf>) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const connections = yield* sql<{ id: string; backend_group_id: string; settings: unknown }>`
-      select id, backend_group_id, settings from connection where backend_group_id is not null and enabled order by id`
     const topics = events.flatMap((event) => {
       const chat = "chat" in event ? event.chat : undefined
       const thread = "threadId" in event ? event.threadId : undefined
@@ -89,12 +103,7 @@ export const loadRouteContext = (events: ReadonlyArray<DomainEvent>) =>
             where (chat_id, thread_id) in (
               select * from unnest(${topics.map((topic) => topic.chat)}::bigint[], ${topics.map((topic) => topic.thread)}::bigint[]))`
     return {
-      inboxes: new Map(
-        connections.map((row) => [
-          row.id,
-          { backendGroup: Number(row.backend_group_id), settings: dialogSettingsOf(row.settings) }
-        ])
-      ),
+      inboxes,
       topicOwners: new Map(owners.map((row) => [`${row.chat_id}:${row.thread_id}`, row.actor_key]))
     } satisfies RouteContext
   }).pipe(Effect.orDie)

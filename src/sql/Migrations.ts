@@ -16,6 +16,7 @@ import m0013 from "./migrations/0013_outbox_txid.ts"
 import m0014 from "./migrations/0014_commit_horizon.ts"
 import m0015 from "./migrations/0015_step_functions.ts"
 import m0016 from "./migrations/0016_hot_tables.ts"
+import m0017 from "./migrations/0017_connection_notices.ts"
 
 /**
  * Every migration, in order. Add a file `migrations/NNNN_name.ts` exporting an Effect as its
@@ -37,7 +38,8 @@ export const migrations = Migrator.fromRecord({
   "0013_outbox_txid": m0013,
   "0014_commit_horizon": m0014,
   "0015_step_functions": m0015,
-  "0016_hot_tables": m0016
+  "0016_hot_tables": m0016,
+  "0017_connection_notices": m0017
 })
 
 const migrate = Migrator.make({})

@@ -1,8 +1,8 @@
 import { SqlClient } from "@effect/sql"
-import { Data, Effect, Either, Option } from "effect"
+import { Data, Effect, Either, Exit, Option } from "effect"
 import { decodeUpdate, updateIdOf, type DomainEvent, type UpdateId } from "../domain/Events.ts"
 import type { ConnectionId } from "../domain/Ids.ts"
-import { InboxFeed } from "./InboxFeed.ts"
+import { InboxFeed, inboxKey } from "./InboxFeed.ts"
 
 /** An update without a usable `update_id`: it cannot be keyed, so it is not stored at all. */
 export class UpdateIdMissing extends Data.TaggedError("UpdateIdMissing")<{
@@ -90,7 +90,18 @@ export class Inbox extends Effect.Service<Inbox>()("app/Inbox", {
         batch.push({ updateId, update, decoded: decodeUpdate(connection, update) })
       }
       if (batch.length === 0) return []
-      const fresh = yield* writeBatch(connection, batch, Option.isNone(feed) || !feed.value.reading())
+      // Kept from the Router's reads of the table until handed over (or let go), so that it takes
+      // them in the order they came, after what it was handed before.
+      const reserved = Option.isSome(feed)
+        ? feed.value.reserve(batch.map(({ updateId }) => inboxKey({ connection, updateId })))
+        : new Set<string>()
+      const fresh = yield* writeBatch(connection, batch, Option.isNone(feed) || !feed.value.reading()).pipe(
+        Effect.onExit((exit) =>
+          Exit.isFailure(exit) && Option.isSome(feed)
+            ? Effect.sync(() => feed.value.release(reserved))
+            : Effect.void
+        )
+      )
       for (const { updateId, decoded } of batch) {
         if (Either.isLeft(decoded) && fresh.has(updateId)) {
           yield* Effect.logWarning(
@@ -98,14 +109,16 @@ export class Inbox extends Effect.Service<Inbox>()("app/Inbox", {
           )
         }
       }
-      if (Option.isSome(feed))
-        yield* feed.value.publish(
-          batch.flatMap(({ updateId, update, decoded }) =>
-            Either.isRight(decoded) && fresh.has(updateId)
-              ? [{ connection, updateId, payload: update, events: decoded.right }]
-              : []
-          )
+      if (Option.isSome(feed)) {
+        const handed = batch.flatMap(({ updateId, update, decoded }) =>
+          Either.isRight(decoded) && fresh.has(updateId) && reserved.has(inboxKey({ connection, updateId }))
+            ? [{ connection, updateId, payload: update, events: decoded.right }]
+            : []
         )
+        const taken = new Set(handed.map(inboxKey))
+        feed.value.release([...reserved].filter((key) => !taken.has(key)))
+        yield* feed.value.publish(handed)
+      }
       return batch.map(({ updateId, decoded }): Stored => ({
         updateId,
         isNew: fresh.has(updateId),

@@ -19,9 +19,10 @@ export const inboxKey = (row: { readonly connection: string; readonly updateId: 
  * Hands inbox rows from the Gateway to the Router in memory, as soon as they are committed, so the
  * Router need not read them back and decode them again. The table stays the record: rows of an
  * earlier run, or written while no Router listened, are read from it. The feed also knows which
- * rows are in hand (handed over or claimed from the table, and not yet settled), so that each row
- * is taken once, by one path. Published rows wait, and so does the Gateway acknowledging more,
- * while `capacity` rows are in hand.
+ * rows are in hand (reserved by the Gateway before their commit, handed over, or claimed from the
+ * table, and not yet settled), so that each row is taken once, by one path, and a read of the
+ * table never takes a row ahead of the rows handed over before it. Published rows wait, and so
+ * does the Gateway acknowledging more, while `capacity` rows are in hand.
  */
 export class InboxFeed extends Effect.Service<InboxFeed>()("app/InboxFeed", {
   sync: () => {
@@ -40,18 +41,33 @@ export class InboxFeed extends Effect.Service<InboxFeed>()("app/InboxFeed", {
     }
 
     /**
-     * Hands over rows just committed to the inbox; with nobody reading the feed, nothing is kept
-     * (the rows wait in the table). Waits while the feed is full.
+     * Before rows are committed to the inbox: of their keys, those now in hand (none while nobody
+     * reads the feed), so that a read of the table does not take them between their commit and
+     * their `publish`. Each is then published or released.
+     */
+    const reserve = (keys: ReadonlyArray<string>): ReadonlySet<string> => {
+      const reserved = new Set<string>()
+      if (consumers === 0) return reserved
+      for (const key of keys) {
+        if (inHand.has(key)) continue
+        inHand.add(key)
+        reserved.add(key)
+      }
+      return reserved
+    }
+
+    /**
+     * Hands over rows just committed to the inbox, whose keys were reserved; with nobody reading
+     * the feed (any more), they are let go and wait in the table. Waits while the feed is full.
      */
     const publish = (items: ReadonlyArray<InboxItem>): Effect.Effect<void> =>
       Effect.suspend(() => {
-        if (consumers === 0 || items.length === 0) return Effect.void
-        for (const item of items) {
-          const key = inboxKey(item)
-          if (inHand.has(key)) continue
-          inHand.add(key)
-          queue.push(item)
+        if (items.length === 0) return Effect.void
+        if (consumers === 0) {
+          release(items.map(inboxKey))
+          return Effect.void
         }
+        queue.push(...items)
         const wake = wakeConsumer
         wakeConsumer = undefined
         wake?.()
@@ -120,6 +136,6 @@ export class InboxFeed extends Effect.Service<InboxFeed>()("app/InboxFeed", {
     /** Whether a Router reads the feed: otherwise rows are announced on the `inbox` channel. */
     const reading = () => consumers > 0
 
-    return { publish, poke, take, claim, release, attach, reading } as const
+    return { reserve, publish, poke, take, claim, release, attach, reading } as const
   }
 }) {}
