@@ -1,26 +1,12 @@
 import { SqlClient } from "@effect/sql"
-import { InputFile } from "grammy"
-import {
-  Cause,
-  Clock,
-  Context,
-  Deferred,
-  Duration,
-  Effect,
-  Either,
-  Exit,
-  FiberSet,
-  Metric,
-  Option,
-  Queue,
-  Schedule,
-  Stream
-} from "effect"
+import { Cause, Clock, Context, Duration, Effect, Either, Exit, FiberSet, Metric, Option } from "effect"
 import type { ConnectionId } from "../domain/Ids.ts"
 import { BotApi, type BotApiFailure } from "./BotApi.ts"
 import { Connections, type BotConnection } from "./Connections.ts"
-import { comesBefore, Outbox, outboxChannel, type OutboxRow } from "./Outbox.ts"
+import { comesBefore, Outbox, type OutboxRow } from "./Outbox.ts"
+import { outboxReading } from "./OutboxReading.ts"
 import { outboxTracker } from "./OutboxTracker.ts"
+import { dropUploads, uploadsOf, withUploads } from "./OutboxUploads.ts"
 import { OutboxFeed } from "./OutboxFeed.ts"
 import { RateLimiter, weightOf } from "./RateLimiter.ts"
 import { taggedCounters } from "../http/TaggedCounter.ts"
@@ -74,38 +60,6 @@ interface Lane {
   running: boolean
 }
 
-const mediaParams = new Set(["photo", "document", "video", "audio", "animation"])
-
-/** The media params that name an uploaded file (`{ "upload": <id> }`, from the HTTP API): `[param, id]`. */
-const uploadsOf = (params: Readonly<Record<string, unknown>>): Array<readonly [string, number]> =>
-  Object.entries(params).flatMap(([key, value]) => {
-    const id = (value as { upload?: unknown } | null)?.upload
-    return mediaParams.has(key) && typeof value === "object" && value !== null && typeof id === "number"
-      ? [[key, id] as const]
-      : []
-  })
-
-/** `params` with each upload as a file grammY sends as multipart; a lost one fails as refused. */
-const withUploads = (
-  sql: SqlClient.SqlClient,
-  params: Readonly<Record<string, unknown>>,
-  uploads: ReadonlyArray<readonly [string, number]>
-) =>
-  Effect.map(
-    sql<{ id: string; file_name: string; bytes: Uint8Array }>`
-      select id, file_name, bytes from api_upload where id in ${sql.in(uploads.map(([, id]) => id))}`.pipe(
-      Effect.orDie
-    ),
-    (rows) => {
-      const files = { ...params }
-      for (const [key, id] of uploads) {
-        const row = rows.find((found) => Number(found.id) === id)
-        files[key] = row === undefined ? `upload ${id} is gone` : new InputFile(row.bytes, row.file_name)
-      }
-      return files
-    }
-  )
-
 /**
  * Drains the `outbox` table to Telegram: FIFO per lane (connection, chat and forum topic), one call
  * in flight per lane, lanes in parallel, Telegram's limits kept by the RateLimiter, a 429 pausing
@@ -136,12 +90,6 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     const lanes = new Map<string, Lane>()
     // A settled row is remembered for 10 s at least: a hand-over comes within milliseconds.
     const tracker = outboxTracker({ settledFor: 10_000, now: Date.now })
-    /** Rows handed over by step commits, not yet in lanes. */
-    let handedOver: Array<OutboxRow> = []
-    /** Whether the table is to be read for new rows (a notification came), or in full (the poll). */
-    let readDue = true
-    let pollDue = true
-    const wake = yield* Queue.sliding<void>(1)
 
     const later = (ms: number) => Effect.map(Clock.currentTimeMillis, (now) => new Date(now + ms))
 
@@ -234,12 +182,7 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
       const call = Effect.flatMap(Effect.either(botApi.call(bot, row.method, params, false)), (outcome) =>
         uploads.length > 0 && (Either.isRight(outcome) || outcome.left._tag === "PermanentFailure")
           ? // Once recorded, an upload Telegram took or refused is not needed again (a retried one is).
-            Effect.zipLeft(
-              settle(row, outcome),
-              sql`delete from api_upload where id in ${sql.in(uploads.map(([, id]) => id))}`.pipe(
-                Effect.orDie
-              )
-            )
+            Effect.zipLeft(settle(row, outcome), dropUploads(sql, uploads))
           : settle(row, outcome)
       )
       return limiter
@@ -368,114 +311,41 @@ export class Sender extends Effect.Service<Sender>()("app/Sender", {
     }
 
     /** Puts pending rows not yet seen in their lanes, in (txid, id) order, and starts the lanes that wait. */
-    const hold = (found: ReadonlyArray<OutboxRow>, read: boolean) =>
-      Effect.sync(() => {
-        const started = new Set<string>()
-        for (const row of tracker.admit(found, read)) {
-          const key = laneOf(row)
-          let lane = lanes.get(key)
-          if (lane === undefined) {
-            lane = { rows: [], running: false }
-            lanes.set(key, lane)
-          }
-          // A row read again (its lane had stopped) takes its place in order, behind the row in flight.
-          let at = lane.rows.length
-          while (at > (lane.running ? 1 : 0) && comesBefore(row, lane.rows[at - 1]!)) at--
-          lane.rows.splice(at, 0, row)
-          if (!lane.running) started.add(key)
+    const hold = (found: ReadonlyArray<OutboxRow>, read: boolean) => {
+      const started = new Set<string>()
+      for (const row of tracker.admit(found, read)) {
+        const key = laneOf(row)
+        let lane = lanes.get(key)
+        if (lane === undefined) {
+          lane = { rows: [], running: false }
+          lanes.set(key, lane)
         }
-        for (const key of started) {
-          const lane = lanes.get(key)!
-          lane.running = true
-          advance(key, lane)
-        }
-      })
-
-    /** Runs one read of the outbox; rows settled since it began are left out (see OutboxTracker). */
-    const read = <A extends ReadonlyArray<OutboxRow>>(query: Effect.Effect<A>) =>
-      Effect.gen(function* () {
-        const number = tracker.readBegins()
-        const found = yield* query
-        yield* hold(found, true)
-        tracker.readEnded(number)
-        return found
-      })
-
-    /** Reads the rows added since the last read. */
-    const readNew = Effect.gen(function* () {
-      for (;;) {
-        const found = yield* read(outbox.pendingAfter(tracker.readAt(), 1_000))
-        if (found.length < 1_000) return
+        // A row read again (its lane had stopped) takes its place in order, behind the row in flight.
+        let at = lane.rows.length
+        while (at > (lane.running ? 1 : 0) && comesBefore(row, lane.rows[at - 1]!)) at--
+        lane.rows.splice(at, 0, row)
+        if (!lane.running) started.add(key)
       }
+      for (const key of started) {
+        const lane = lanes.get(key)!
+        lane.running = true
+        advance(key, lane)
+      }
+    }
+
+    const reading = yield* outboxReading({
+      outbox,
+      notifications,
+      feed,
+      tracker,
+      hold,
+      pollInterval: config.pollInterval
     })
 
-    /** Reads every pending row not in a lane, such as the rows of a lane that stopped on a failure. */
-    const readMissing = Effect.gen(function* () {
-      const missing = (yield* outbox.pendingIds).filter((id) => !tracker.holds(id))
-      for (let i = 0; i < missing.length; i += 1_000)
-        yield* read(outbox.pendingOf(missing.slice(i, i + 1_000)))
-    })
-
-    const scan = (full: boolean) =>
-      Effect.zipRight(readNew, full ? readMissing : Effect.void).pipe(
-        Effect.catchAllCause((cause) => Effect.logError("Sender: scan failed", cause))
-      )
-
-    const listening = yield* Deferred.make<void>()
-    yield* notifications.listen(outboxChannel).pipe(
-      Stream.runForEach(() =>
-        Effect.zipRight(
-          Deferred.succeed(listening, undefined),
-          Effect.suspend(() => {
-            readDue = true
-            return Queue.offer(wake, undefined)
-          })
-        )
-      ),
-      Effect.tapErrorCause((cause) => Effect.logWarning("Sender: listening for the outbox failed", cause)),
-      Effect.retry(Schedule.spaced(config.pollInterval)),
-      Effect.forkScoped
-    )
-    // Ready once a notification of our own comes back, so rows added after start-up wake the
-    // Sender at once; should none come, the poll still finds them.
-    yield* sql`select pg_notify(${outboxChannel}, 'sender started')`.pipe(
-      Effect.orDie,
-      Effect.zipRight(Deferred.await(listening).pipe(Effect.timeout(Duration.millis(100)))),
-      Effect.retry({ times: 50 }),
-      Effect.ignoreLogged
-    )
-    // One fiber puts rows in lanes: those handed over by step commits, and from the table on a
-    // notification the new rows, on each poll every pending row.
-    yield* feed.attach((rows) => {
-      handedOver.push(...rows)
-      Queue.unsafeOffer(wake, undefined)
-    })
-    yield* Queue.offer(wake, undefined)
-    yield* Queue.take(wake).pipe(
-      Effect.flatMap(() =>
-        Effect.suspend(() => {
-          const rows = handedOver
-          handedOver = []
-          const [read, full] = [readDue || pollDue, pollDue]
-          readDue = pollDue = false
-          return Effect.zipRight(
-            rows.length === 0 ? Effect.void : hold(rows, false),
-            read ? scan(full) : Effect.void
-          )
-        })
-      ),
-      Effect.forever,
-      Effect.forkScoped
-    )
-    yield* Effect.suspend(() => {
-      pollDue = true
-      return Queue.offer(wake, undefined)
-    }).pipe(Effect.delay(config.pollInterval), Effect.forever, Effect.forkScoped)
     yield* Effect.addFinalizer(() => Effect.logDebug("Sender: stopping; calls in flight finish first"))
 
     /** Looks for pending rows now (the notification and the poll do this on their own). */
-    const poke = Queue.offer(wake, undefined).pipe(Effect.asVoid)
-    return { poke } as const
+    return { poke: reading.poke } as const
   }),
   dependencies: [
     OutboxFeed.Default,
