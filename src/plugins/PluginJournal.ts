@@ -16,6 +16,9 @@ export interface JournalRow extends Position {
   readonly actorKey: string
   readonly cause: string
   readonly type: string
+  /** The event's `chatId` when it names one (a group), without reading the whole event. */
+  readonly chatId: number | null
+  /** Parsed from the stored JSON when first read: most readers pass most rows by type alone. */
   readonly event: Readonly<Record<string, unknown>>
 }
 
@@ -32,17 +35,29 @@ interface Raw {
   readonly actor_key: string
   readonly cause: string
   readonly type: string
-  readonly event: Readonly<Record<string, unknown>>
+  readonly chat_id: string | null
+  /** The event as JSON text (`event::text`), parsed only when read. */
+  readonly event: string
 }
 
-const fromRaw = (raw: Raw): JournalRow => ({
-  txid: raw.txid,
-  seq: Number(raw.seq),
-  actorKey: raw.actor_key,
-  cause: raw.cause,
-  type: raw.type,
-  event: raw.event
-})
+const fromRaw = (raw: Raw): JournalRow => {
+  let event: Readonly<Record<string, unknown>> | undefined
+  return {
+    txid: raw.txid,
+    seq: Number(raw.seq),
+    actorKey: raw.actor_key,
+    cause: raw.cause,
+    type: raw.type,
+    chatId: raw.chat_id === null ? null : Number(raw.chat_id),
+    get event() {
+      return (event ??= JSON.parse(raw.event) as Readonly<Record<string, unknown>>)
+    }
+  }
+}
+
+/** The columns of a journal row as `fromRaw` reads them. */
+const rowColumns = `txid::text as txid, seq, actor_key, cause, type, event::text as event,
+  case when jsonb_typeof(event -> 'chatId') = 'number' then (event ->> 'chatId')::numeric::text end as chat_id`
 
 /** The cursor row of a plugin; the other rows of `plugin_cursor` are its actors' progress. */
 const CURSOR = ""
@@ -80,7 +95,7 @@ export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJo
 
     const fetch = (after: Position, limit: number) =>
       sql<Raw>`
-        select txid::text as txid, seq, actor_key, cause, type, event from journal
+        select ${sql.literal(rowColumns)} from journal
         where (txid, seq) > (${after.txid}::xid8, ${after.seq})
           and txid < (select commit_horizon())
         order by journal.txid, journal.seq limit ${limit}`.pipe(
@@ -95,8 +110,7 @@ export class PluginJournal extends Effect.Service<PluginJournal>()("app/PluginJo
 
     /** One row, by `seq`. */
     const row = (seq: number) =>
-      sql<Raw>`
-        select txid::text as txid, seq, actor_key, cause, type, event from journal where seq = ${seq}`.pipe(
+      sql<Raw>`select ${sql.literal(rowColumns)} from journal where seq = ${seq}`.pipe(
         Effect.map((rows) => rows.map(fromRaw)[0]),
         Effect.orDie
       )

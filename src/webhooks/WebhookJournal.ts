@@ -116,7 +116,7 @@ export class WebhookJournal extends Effect.Service<WebhookJournal>()("app/Webhoo
             status.set(row.actorKey, next)
             changed.set(row.actorKey, next)
           }
-          if (!subscribed.has(row.event["chatId"] as number)) return []
+          if (row.chatId === null || !subscribed.has(row.chatId)) return []
           const event = outboundOf(row, { previousStatus, message: undefined })
           return event === undefined ? [] : [{ row, event, previousStatus }]
         })

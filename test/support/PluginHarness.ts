@@ -231,6 +231,7 @@ export const makeHarness = (plugin: AnyPlugin, options: HarnessOptions = {}) =>
           actorKey,
           cause,
           type: event.type,
+          chatId: "chatId" in event && typeof event.chatId === "number" ? event.chatId : null,
           event: { ...event }
         }
         return yield* delivery.fromJournal(

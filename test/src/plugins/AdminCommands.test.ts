@@ -195,6 +195,7 @@ layer(MigratedDatabase, { timeout: 60_000 })("the admin commands, through the pl
               actorKey: `group:${chatId}`,
               cause: "test",
               type: "group.messagePosted",
+              chatId,
               event
             }
             yield* retries.park("tally", journalled, 5, "the service said no", new Date(), true)

@@ -9,6 +9,7 @@ const row = (actorKey: string, type: string, event: Record<string, unknown>): Jo
   actorKey,
   cause: "inbox:bot:1/5",
   type,
+  chatId: typeof event["chatId"] === "number" ? event["chatId"] : null,
   event: { type, ...event }
 })
 const ref = { connection: "bot:1", peerId: 7, chatId: -1001, threadId: 42 }
