@@ -43,7 +43,7 @@ export const telegramLimits: RateLimits = {
   group: { burst: 20, perSecond: 20 / 60 },
   bot: { burst: 30, perSecond: 30 },
   inFlight: 6,
-  inFlightWithoutLimits: 64
+  inFlightWithoutLimits: 128
 }
 
 /** The limits the RateLimiter (and the Sender's 429 pauses) use; tests provide a faster `timeScale`. */

@@ -60,8 +60,8 @@ describe("backline start survives SIGKILL", () => {
 
       // A kill loses the outcome of the calls Telegram had carried out and the outbox had not yet
       // recorded; those are made again after the restart. The Sender holds one of the bot's
-      // call slots (`inFlightWithoutLimits`, 64, as its limits are off) from a call until its
-      // outcome is recorded, so that is at most 64 calls per kill. Counted at each kill, with the process gone: pending
+      // call slots (`inFlightWithoutLimits`, 128, as its limits are off) from a call until its
+      // outcome is recorded, so that is at most 128 calls per kill. Counted at each kill, with the process gone: pending
       // copies already in the group (and the messages they copy), pending topics that exist.
       const windows: Array<{ at: number; calls: number; copies: number; topics: number }> = []
       for (let kill = 0; kill < kills; kill++) {
