@@ -180,9 +180,9 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
   yield* Effect.logInfo(
     "runtime: router (inbox and mail → actors), timers and sender (outbox → Telegram) running"
   )
-  if (!process.env["XP_NOPLUG"]) yield* Layer.build(PluginsLive(plugins).pipe(Layer.provide(notifications)))
+  yield* Layer.build(PluginsLive(plugins).pipe(Layer.provide(notifications)))
   yield* Effect.logInfo(`plugins: host running (journal → ${plugins.length} plugin(s))`)
-  if (!process.env["XP_NOWEB"]) yield* Layer.build(WebhooksLive.pipe(Layer.provide(notifications)))
+  yield* Layer.build(WebhooksLive.pipe(Layer.provide(notifications)))
   yield* receive
   const url = displayUrl((yield* HttpServer.HttpServer).address)
   yield* Effect.logInfo(

@@ -12,7 +12,7 @@ const nodeOptions = (fs.readFileSync(bin, "utf8").split("\n")[0] ?? "")
 
 /** Environment for a child Backline: only what the test sets, plus what Node itself needs. */
 const baseEnv = (): Record<string, string> => {
-  const keep = ["PATH", "HOME", "TMPDIR", "LANG", "XP_NOPLUG", "XP_NOWEB"]
+  const keep = ["PATH", "HOME", "TMPDIR", "LANG"]
   return Object.fromEntries(keep.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])))
 }
 
