@@ -2,20 +2,22 @@ import { PgClient } from "@effect/sql-pg"
 import { Deferred, Duration, Effect, PubSub, Redacted, Schedule, Stream } from "effect"
 import pg from "pg"
 
-interface Notice {
-  readonly channel: string
-  readonly payload: string
-}
-
 /**
  * PostgreSQL notifications for the whole process on one dedicated connection: each channel is
  * LISTENed once, one statement at a time, and re-LISTENed after the connection is lost. Unlike
- * `PgClient.listen` in sql-pg 0.53, an empty payload is delivered too (as "").
+ * `PgClient.listen` in sql-pg 0.53, an empty payload is delivered too (as ""). Each channel has a
+ * hub of its own, so a notice wakes only the listeners of its channel.
  */
 export class Notifications extends Effect.Service<Notifications>()("app/Notifications", {
   scoped: Effect.gen(function* () {
     const url = (yield* PgClient.PgClient).config.url
-    const hub = yield* PubSub.unbounded<Notice>()
+    const hubs = new Map<string, PubSub.PubSub<string>>()
+    const hubOf = (channel: string) =>
+      Effect.suspend(() => {
+        const found = hubs.get(channel)
+        if (found !== undefined) return Effect.succeed(found)
+        return Effect.tap(PubSub.unbounded<string>(), (made) => Effect.sync(() => hubs.set(channel, made)))
+      })
     const channels = new Set<string>()
     const lock = yield* Effect.makeSemaphore(1)
     let client: pg.Client | undefined
@@ -30,9 +32,7 @@ export class Notifications extends Effect.Service<Notifications>()("app/Notifica
         connectionString: url === undefined ? undefined : Redacted.value(url),
         application_name: "backline-listen"
       })
-      next.on("notification", (message) =>
-        hub.unsafeOffer({ channel: message.channel, payload: message.payload ?? "" })
-      )
+      next.on("notification", (message) => hubs.get(message.channel)?.unsafeOffer(message.payload ?? ""))
       next.on("error", () => Deferred.unsafeDone(ended, Effect.void))
       next.on("end", () => Deferred.unsafeDone(ended, Effect.void))
       yield* Effect.acquireRelease(
@@ -59,7 +59,7 @@ export class Notifications extends Effect.Service<Notifications>()("app/Notifica
     const listen = (channel: string): Stream.Stream<string> =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
-          const subscription = yield* PubSub.subscribe(hub)
+          const subscription = yield* PubSub.subscribe(yield* lock.withPermits(1)(hubOf(channel)))
           yield* lock.withPermits(1)(
             Effect.suspend(() => {
               if (channels.has(channel)) return Effect.void
@@ -67,10 +67,7 @@ export class Notifications extends Effect.Service<Notifications>()("app/Notifica
               return client === undefined ? Effect.void : listenOn(client, channel)
             })
           )
-          return Stream.fromQueue(subscription).pipe(
-            Stream.filter((notice) => notice.channel === channel),
-            Stream.map((notice) => notice.payload)
-          )
+          return Stream.fromQueue(subscription)
         })
       )
 
