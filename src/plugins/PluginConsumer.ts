@@ -118,7 +118,12 @@ export class PluginConsumer extends Effect.Service<PluginConsumer>()("app/Plugin
             if (rows.length < config.batch) return
           }
         })
-        yield* FiberSet.run(fibers, Effect.forever(Effect.zipRight(Queue.take(wake), read)))
+        yield* FiberSet.run(
+          fibers,
+          Effect.forever(
+            Queue.take(wake).pipe(Effect.zipRight(read), Effect.zipRight(Effect.sleep(config.readGap)))
+          )
+        )
         return yield* FiberSet.join(fibers)
       }).pipe(Effect.scoped, Effect.annotateLogs({ plugin: loaded.plugin.id }))
 

@@ -10,6 +10,12 @@ export class PluginHostConfig extends Context.Reference<PluginHostConfig>()("app
      * a crash before a save redelivers nothing, it only reads those rows again.
      */
     cursorSaveInterval: Duration.millis(250),
+    /**
+     * After a read, the next waits this long at least: the journal's notifications (one per
+     * commit of actors' steps, many a second under load) are taken together, each read then
+     * bringing more rows.
+     */
+    readGap: Duration.millis(20),
     /** Journal rows read at once. */
     batch: 200,
     /** Rows read and not yet settled, per plugin, before reading waits. */
