@@ -310,21 +310,7 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
       deliveries: ReadonlyArray<Delivery>
     ): Effect.Effect<ReadonlyArray<Exit.Exit<StepOutcome, DeliveryFailure>>> =>
       Effect.async((resume) => {
-        const exits = new Array<Exit.Exit<StepOutcome, DeliveryFailure>>(deliveries.length)
-        let left = deliveries.length
-        if (left === 0) return resume(Effect.succeed(exits))
-        const jobs = deliveries.map((delivery, i) => {
-          const job: Job = {
-            _tag: "Deliver",
-            delivery,
-            done: (exit) => {
-              exits[i] = exit
-              if (--left === 0) resume(Effect.succeed(exits))
-            }
-          }
-          offer(entryOf(delivery.key), job)
-          return job
-        })
+        const jobs = enqueueAll(deliveries, (exits) => resume(Effect.succeed(exits)))
         // Interrupted: what still waits for room is taken back; what is in a mailbox runs.
         return Effect.sync(() => {
           for (const [i, job] of jobs.entries()) {
@@ -336,6 +322,50 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
           }
         })
       })
+
+    /**
+     * Like `deliverAll`, but the deliveries are in their mailboxes (or waiting for room there)
+     * once this has run, in the order given: answers the wait for their outcomes, which can come
+     * later, so that a caller can go on meanwhile and still keep the order of what it sends next.
+     */
+    const submitAll = (deliveries: ReadonlyArray<Delivery>) =>
+      Effect.sync(() => {
+        let outcomes: ReadonlyArray<Exit.Exit<StepOutcome, DeliveryFailure>> | undefined
+        let waiting: ((exits: ReadonlyArray<Exit.Exit<StepOutcome, DeliveryFailure>>) => void) | undefined
+        enqueueAll(deliveries, (exits) => {
+          outcomes = exits
+          waiting?.(exits)
+        })
+        return Effect.async<ReadonlyArray<Exit.Exit<StepOutcome, DeliveryFailure>>>((resume) => {
+          if (outcomes !== undefined) return resume(Effect.succeed(outcomes))
+          waiting = (exits) => resume(Effect.succeed(exits))
+        })
+      })
+
+    /** Puts each delivery in its key's mailbox, in order; `done` gets their outcomes once all are in. */
+    const enqueueAll = (
+      deliveries: ReadonlyArray<Delivery>,
+      done: (exits: ReadonlyArray<Exit.Exit<StepOutcome, DeliveryFailure>>) => void
+    ): ReadonlyArray<Job> => {
+      const exits = new Array<Exit.Exit<StepOutcome, DeliveryFailure>>(deliveries.length)
+      let left = deliveries.length
+      if (left === 0) {
+        done(exits)
+        return []
+      }
+      return deliveries.map((delivery, i) => {
+        const job: Job = {
+          _tag: "Deliver",
+          delivery,
+          done: (exit) => {
+            exits[i] = exit
+            if (--left === 0) done(exits)
+          }
+        }
+        offer(entryOf(delivery.key), job)
+        return job
+      })
+    }
 
     /** Processes `event` in the actor `key` and commits the step (see `deliverAll`). */
     const deliver = (key: string, event: AnyEventObject, cause: string, timer?: MailTimer) =>
@@ -359,7 +389,7 @@ export class ActorHost extends Effect.Service<ActorHost>()("app/ActorHost", {
       [...entries.entries()].flatMap(([key, entry]) => (entry.live === undefined ? [] : [key]))
     )
 
-    return { deliver, deliverAll, snapshotOf, liveCount, liveKeys } as const
+    return { deliver, deliverAll, submitAll, snapshotOf, liveCount, liveKeys } as const
   }),
   dependencies: [SnapshotStore.Default, StepCommitter.Default]
 }) {}

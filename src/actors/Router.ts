@@ -26,7 +26,7 @@ import {
   type RouteContext,
   type Target
 } from "./Routes.ts"
-import { stepAnnotations, type DeliveryFailure } from "./Step.ts"
+import { stepAnnotations, type DeliveryFailure, type StepOutcome } from "./Step.ts"
 import { taggedCounters } from "../http/TaggedCounter.ts"
 import { Notifications } from "../sql/Notifications.ts"
 import { ChatAdmins } from "../telegram/ChatAdmins.ts"
@@ -152,22 +152,29 @@ export class Router extends Effect.Service<Router>()("app/Router", {
       )
     }
 
+    /** The deliveries of each row's `i`-th event: the last with the row's cause, earlier ones with `#i`. */
+    const deliveriesOf = (rows: ReadonlyArray<Routing>, i: number) =>
+      rows.map(({ cause, targets }): Delivery => ({
+        key: targets[i]![0],
+        event: targets[i]![1],
+        cause: i === targets.length - 1 ? cause : `${cause}#${i}`
+      }))
+
     /**
-     * Delivers each row's events to their actors, event after event: the last with the row's
-     * cause, whose step marks the row done, earlier ones with `#i` after it. A row stops at its
-     * first failure: dead-lettered if its actor refused it, left pending if the step could not be
-     * committed (logged; the row is read again from the table).
+     * Delivers each row's events to their actors, event after event; the first round's outcomes
+     * come from `first` when the caller already submitted it. The last event's step marks the row
+     * done. A row stops at its first failure: dead-lettered if its actor refused it, left pending
+     * if the step could not be committed (logged; the row is read again from the table).
      */
-    const deliverRows = (rows: ReadonlyArray<Routing>) =>
+    const deliverRows = (
+      rows: ReadonlyArray<Routing>,
+      first?: Effect.Effect<ReadonlyArray<Exit.Exit<StepOutcome, DeliveryFailure>>>
+    ) =>
       Effect.gen(function* () {
         let going = rows
         for (let i = 0; going.length > 0; i++) {
-          const deliveries = going.map(({ cause, targets }): Delivery => ({
-            key: targets[i]![0],
-            event: targets[i]![1],
-            cause: i === targets.length - 1 ? cause : `${cause}#${i}`
-          }))
-          const exits = yield* host.deliverAll(deliveries)
+          const deliveries = deliveriesOf(going, i)
+          const exits = i === 0 && first !== undefined ? yield* first : yield* host.deliverAll(deliveries)
           const next: Array<Routing> = []
           let delivered = 0
           for (const [n, routing] of going.entries()) {
@@ -190,14 +197,27 @@ export class Router extends Effect.Service<Router>()("app/Router", {
         }
       })
 
-    /** Routes and delivers rows in hand, then lets them go. */
+    // Batches whose steps are being committed while the next is routed: up to `pipeline` at once.
+    const pipeline = 2
+    const delivering = yield* Effect.makeSemaphore(pipeline)
+    /** Waits until no batch is being delivered any more. */
+    const settled = delivering.withPermits(pipeline)(Effect.void)
+
+    /**
+     * Routes rows in hand and delivers them, then lets them go. A batch is handed to the actors'
+     * mailboxes in order and its commits are waited for in the background, so the next batch is
+     * routed meanwhile, unless it has to wait: a batch with events in forum topics is routed once
+     * the batches before it are committed (they may claim those topics), and one whose rows each
+     * have several events is delivered event after event.
+     */
     const process = (items: ReadonlyArray<InboxItem>) =>
       Effect.gen(function* () {
         if (items.length === 0) return
-        const context = yield* loadRouteContext(
-          items.flatMap((item) => item.events),
-          yield* currentInboxes
-        ).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+        const events = items.flatMap((item) => item.events)
+        if (events.some((event) => "threadId" in event && event.threadId !== undefined)) yield* settled
+        const context = yield* loadRouteContext(events, yield* currentInboxes).pipe(
+          Effect.provideService(SqlClient.SqlClient, sql)
+        )
         const routings: Array<Routing> = []
         const unrouted: Array<InboxItem> = []
         for (const item of items) {
@@ -207,10 +227,28 @@ export class Router extends Effect.Service<Router>()("app/Router", {
         }
         yield* markDone(unrouted)
         yield* routed("no_actor", unrouted.length)
-        yield* deliverRows(routings)
+        if (routings.some((routing) => routing.targets.length > 1)) {
+          yield* settled
+          return yield* deliverRows(routings)
+        }
+        yield* delivering.take(1)
+        const first = yield* host.submitAll(deliveriesOf(routings, 0))
+        yield* deliverRows(routings, first).pipe(
+          Effect.catchAllCause((cause) => Effect.logError("Router: delivering inbox rows failed", cause)),
+          Effect.ensuring(
+            Effect.zipRight(
+              Effect.sync(() => feed.release(items.map(inboxKey))),
+              delivering.release(1)
+            )
+          ),
+          Effect.forkScoped
+        )
+        return "handed off" as const
       }).pipe(
         Effect.catchAllCause((cause) => Effect.logError("Router: routing inbox rows failed", cause)),
-        Effect.ensuring(Effect.sync(() => feed.release(items.map(inboxKey))))
+        Effect.flatMap((outcome) =>
+          outcome === "handed off" ? Effect.void : Effect.sync(() => feed.release(items.map(inboxKey)))
+        )
       )
 
     /**
