@@ -180,9 +180,10 @@ const serve = Effect.fn("Start.serve")(function* (plugins: ReadonlyArray<LoadedP
   yield* Effect.logInfo(
     "runtime: router (inbox and mail → actors), timers and sender (outbox → Telegram) running"
   )
-  yield* Layer.build(PluginsLive(plugins).pipe(Layer.provide(notifications)))
+  // Built together, so the plugins and the webhooks share one PluginJournal, whose window of the
+  // newest journal rows serves all their readers with one read of the table.
+  yield* Layer.build(Layer.mergeAll(PluginsLive(plugins), WebhooksLive).pipe(Layer.provide(notifications)))
   yield* Effect.logInfo(`plugins: host running (journal → ${plugins.length} plugin(s))`)
-  yield* Layer.build(WebhooksLive.pipe(Layer.provide(notifications)))
   yield* receive
   const url = displayUrl((yield* HttpServer.HttpServer).address)
   yield* Effect.logInfo(
