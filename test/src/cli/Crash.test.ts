@@ -94,16 +94,19 @@ describe("backline start survives SIGKILL", () => {
       }
       await writing
 
-      // Drained: every update applied, every call made, every result mailed back applied.
+      const total = clientCount * messagesPerClient
+      // Drained: every update received (those written while Backline was down come after its last
+      // start) and applied, every call made, every result mailed back applied.
       await poll(async () => {
-        const { rows } = await db.query<{ inbox: string; outbox: string; mail: string }>(`
-          select (select count(*) from inbox where status = 'pending') as inbox,
+        const { rows } = await db.query<{ received: string; inbox: string; outbox: string; mail: string }>(`
+          select (select count(*) from inbox) as received,
+            (select count(*) from inbox where status = 'pending') as inbox,
             (select count(*) from outbox where status = 'pending') as outbox,
             (select count(*) from actor_mail where status = 'pending') as mail`)
         const row = rows[0]!
-        return row.inbox === "0" && row.outbox === "0" && row.mail === "0" ? row : undefined
+        const drained = row.inbox === "0" && row.outbox === "0" && row.mail === "0"
+        return drained && row.received === String(total + 1) ? row : undefined
       }, 30_000)
-      const total = clientCount * messagesPerClient
 
       // The client messages, and the bot's own my_chat_member from being made admin.
       const inbox = await db.query<{ status: string; n: string }>(
